@@ -1,0 +1,5 @@
+"""SoftFactory platform API."""
+
+from backend.app import create_app
+
+__all__ = ["create_app"]

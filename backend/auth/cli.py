@@ -1,0 +1,34 @@
+"""`flask users create EMAIL --role admin|chef|user`: the operator's way to make any role."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from backend.auth import services
+from backend.errors import APIError
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(services.ROLES), default="user", show_default=True)
+@click.option("--name", default=None, help="Display name (default: the part of EMAIL before @).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Password (prompted when omitted).")
+@click.option("--cuisine", default="general", show_default=True, help="Chef profile cuisine (role chef).")
+@click.option("--location", default="unknown", show_default=True, help="Chef profile location (role chef).")
+@click.option("--price", type=float, default=100.0, show_default=True, help="Chef price per session.")
+def create_user(email: str, role: str, name: str | None, password: str, cuisine: str, location: str,
+                price: float) -> None:
+    """Create a user with any role; a chef also gets a chef profile."""
+    if len(password) < 8:
+        raise click.BadParameter("must be at least 8 characters", param_hint="--password")
+    chef = {"cuisine_type": cuisine, "location": location, "price_per_session": price} if role == "chef" else None
+    try:
+        user = services.create_user(email, password, name or email.split("@", 1)[0], role, chef)
+    except APIError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"created {user['role']} {user['email']} (id {user['id']}"
+               + (f", chef {user['chef_id']})" if user["chef_id"] else ")"))

@@ -1,0 +1,1 @@
+"""Cross-domain helpers: JSON, validation, pagination, auth, caching, timing, OpenAPI."""

@@ -1,0 +1,99 @@
+"""Cache generations: one counter per namespace, bumped after a write commits.
+
+Cached responses are keyed by the generations they depend on, so a bump makes every old entry
+unreachable at once in every worker. The counters must be shared by all workers (DESIGN rule 7):
+in Redis when the cache is Redis, otherwise in a small memory-mapped file under instance/ that
+every worker on the host maps (a read is a memory load, a bump is a locked increment).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import mmap
+import os
+import struct
+import time
+import zlib
+from collections.abc import Sequence
+
+log = logging.getLogger(__name__)
+
+SLOTS = 8192  # namespaces hash into slots; a collision only over-invalidates, never serves stale data
+SLOT = struct.Struct("<Q")
+
+
+class FileGenerations:
+    """Generations in a shared memory-mapped file (one host, any number of worker processes)."""
+
+    def __init__(self, path: str):
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        self.path = path
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        if os.fstat(self._fd).st_size < SLOTS * SLOT.size:
+            os.ftruncate(self._fd, SLOTS * SLOT.size)
+        self._map = mmap.mmap(self._fd, SLOTS * SLOT.size)
+
+    @staticmethod
+    def _offset(name: str) -> int:
+        return (zlib.crc32(name.encode()) % SLOTS) * SLOT.size
+
+    def get(self, names: Sequence[str]) -> tuple[int, ...] | None:
+        """Current generations of `names`."""
+        return tuple(SLOT.unpack_from(self._map, self._offset(n))[0] for n in names)
+
+    def bump(self, names: Sequence[str]) -> None:
+        """Increment each namespace under an exclusive file lock (writers are rare)."""
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            for name in set(names):
+                offset = self._offset(name)
+                SLOT.pack_into(self._map, offset, SLOT.unpack_from(self._map, offset)[0] + 1)
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+class RedisGenerations:
+    """Generations in Redis (shared by every worker and host); unreachable Redis means 'do not cache'."""
+
+    RETRY_AFTER = 5.0  # seconds to stop asking a Redis that just failed; requests go to the DB meanwhile
+
+    def __init__(self, client, prefix: str):
+        self.client = client
+        self.prefix = prefix + "gen:"
+        self._down_until = 0.0
+        self._pending: set[str] = set()  # bumps that failed; retried before this worker reads again
+
+    def _failed(self, exc: Exception) -> None:
+        log.warning("redis unavailable for cache generations: %s", exc)
+        self._down_until = time.monotonic() + self.RETRY_AFTER
+
+    def get(self, names: Sequence[str]) -> tuple[int, ...] | None:
+        """Generations of `names`, or None when Redis is down (the caller then skips the cache)."""
+        if time.monotonic() < self._down_until:
+            return None
+        if self._pending and not self._incr(set(self._pending)):
+            return None
+        try:
+            values = self.client.mget([self.prefix + n for n in names])
+        except Exception as exc:  # redis.RedisError, OSError: any failure means "no cache"
+            self._failed(exc)
+            return None
+        return tuple(int(v or 0) for v in values)
+
+    def bump(self, names: Sequence[str]) -> None:
+        """INCR each namespace; on failure keep them pending (other workers' entries expire by TTL)."""
+        self._incr(set(names) | self._pending)
+
+    def _incr(self, names: set[str]) -> bool:
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            for name in names:
+                pipe.incr(self.prefix + name)
+            pipe.execute()
+        except Exception as exc:
+            self._pending |= names
+            self._failed(exc)
+            return False
+        self._pending -= names
+        return True

@@ -1,0 +1,46 @@
+"""orjson as Flask's JSON provider (about 10x faster than the default for list payloads)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from typing import Any
+
+import orjson
+from flask.json.provider import JSONProvider
+
+# OPT_NON_STR_KEYS: SQLAlchemy row keys are str subclasses, which orjson rejects without it.
+OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+
+
+def _default(value: Any) -> Any:
+    """Types orjson does not know natively."""
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps_bytes(obj: Any) -> bytes:
+    """Serialise to UTF-8 bytes (what responses and caches store)."""
+    return orjson.dumps(obj, default=_default, option=OPTIONS)
+
+
+class OrjsonProvider(JSONProvider):
+    """Flask JSON provider backed by orjson."""
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        return dumps_bytes(obj).decode()
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return orjson.loads(s)
+
+    def response(self, *args: Any, **kwargs: Any):
+        obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(dumps_bytes(obj), mimetype="application/json")
+
+
+def isoformat(value: dt.datetime | dt.date | None) -> str | None:
+    """ISO-8601 text for a date/datetime (None stays None)."""
+    return value.isoformat() if value is not None else None

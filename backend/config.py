@@ -1,0 +1,141 @@
+"""Configuration classes that read the environment through small typed helpers.
+
+`create_app()` picks a class from `APP_ENV` (development, production, testing) and lets a
+mapping override any key, which is how tests point one app at SQLite and another at PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = ROOT / "instance"
+DEFAULT_SECRET = "dev-secret-change-me"
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    """Return the variable, or `default` when it is unset or blank."""
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def env_int(name: str, default: int) -> int:
+    """Return the variable as an int; a malformed value is a start-up error, not a silent default."""
+    raw = env_str(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def env_float(name: str, default: float) -> float:
+    """Return the variable as a float (start-up error when malformed)."""
+    raw = env_str(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Return the variable as a bool: 1/true/yes/on or 0/false/no/off."""
+    raw = env_str(name)
+    if raw is None:
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise RuntimeError(f"{name} must be a boolean, got {raw!r}")
+
+
+def normalise_database_url(url: str) -> str:
+    """Map bare PostgreSQL URLs to psycopg2 (SQLAlchemy 2.1 would pick psycopg 3 otherwise)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
+def default_database_url() -> str:
+    """The embedded default: a SQLite file under instance/."""
+    return f"sqlite:///{INSTANCE_DIR / 'softfactory.db'}"
+
+
+class BaseConfig:
+    """Settings shared by every environment; each value can come from the environment."""
+
+    SECRET_KEY = env_str("SECRET_KEY", DEFAULT_SECRET)
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(env_str("DATABASE_URL", default_database_url()))
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Pool sizing: one connection per gunicorn thread, plus a little overflow for CLI/admin work.
+    DB_POOL_SIZE = env_int("DB_POOL_SIZE", env_int("GUNICORN_THREADS", 1) + 2)
+    DB_MAX_OVERFLOW = env_int("DB_MAX_OVERFLOW", 4)
+    DB_POOL_RECYCLE = env_int("DB_POOL_RECYCLE", 1800)
+    DB_POOL_TIMEOUT = env_int("DB_POOL_TIMEOUT", 10)
+    DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 5000)
+    SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 10000)
+    SQLITE_CACHE_KB = env_int("SQLITE_CACHE_KB", 65536)
+    SQLITE_MMAP_BYTES = env_int("SQLITE_MMAP_BYTES", 268435456)
+
+    REDIS_URL = env_str("REDIS_URL")
+    REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.25)
+    # CACHE_TYPE=NullCache turns response caching off (to measure uncached speed).
+    CACHE_TYPE = env_str("CACHE_TYPE", "RedisCache" if REDIS_URL else "SimpleCache")
+    CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 60)
+    CACHE_THRESHOLD = env_int("CACHE_THRESHOLD", 5000)
+    CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "sf:")
+    CACHE_GENERATIONS_PATH = env_str("CACHE_GENERATIONS_PATH", str(INSTANCE_DIR / "cache-generations"))
+    PUBLIC_MAX_AGE = env_int("PUBLIC_MAX_AGE", 10)
+
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 4
+    COMPRESS_LEVEL = 6
+    COMPRESS_MIN_SIZE = env_int("COMPRESS_MIN_SIZE", 500)
+    COMPRESS_CACHE_SIZE = env_int("COMPRESS_CACHE_SIZE", 2000)
+
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
+    TOKEN_TTL_HOURS = env_int("TOKEN_TTL_HOURS", 24 * 14)
+    ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 65536)
+    ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 1)
+    MAX_PER_PAGE = 100
+    DEFAULT_PER_PAGE = 20
+    BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 730)
+    SLOW_QUERY_MS = env_float("SLOW_QUERY_MS", 50.0)
+    TESTING = False
+    DEBUG = False
+
+
+class DevelopmentConfig(BaseConfig):
+    """Local runs (`make run`): the embedded SQLite default."""
+
+
+class ProductionConfig(BaseConfig):
+    """Production: refuses to start with the default secret (checked in create_app)."""
+
+
+class TestingConfig(BaseConfig):
+    """Tests: cheap password hashing so a suite of registrations stays fast."""
+
+    TESTING = True
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    CACHE_TYPE = "SimpleCache"
+    REDIS_URL = None
+
+
+CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "testing": TestingConfig}
+
+
+def config_for(name: str | None) -> type[BaseConfig]:
+    """Return the config class for `APP_ENV` (default development)."""
+    key = (name or env_str("APP_ENV", "development")).lower()
+    if key not in CONFIGS:
+        raise RuntimeError(f"APP_ENV must be one of {sorted(CONFIGS)}, got {key!r}")
+    return CONFIGS[key]

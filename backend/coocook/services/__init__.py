@@ -1,0 +1,1 @@
+"""CooCook business rules: chefs (listing, detail, edits), bookings (lifecycle), reviews."""

@@ -1,0 +1,153 @@
+"""Booking lifecycle: create (one live booking per chef/date/slot), list, detail, transitions.
+
+Visibility: a booking is seen by its user, by the chef it books and by admins; anyone else gets
+404, so ids do not leak. Transitions: pending -> confirmed -> completed; pending/confirmed ->
+cancelled. Anything else is 409.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from backend.auth.models import User
+from backend.common.cache import invalidate
+from backend.common.models import utcnow
+from backend.common.pagination import decode_cursor, encode_cursor, envelope, invalid_cursor
+from backend.coocook.models import Booking, Chef
+from backend.database import write_transaction
+from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.extensions import db
+
+# action -> (allowed current statuses, new status, who may do it)
+TRANSITIONS = {
+    "confirm": ({"pending"}, "confirmed", "chef"),
+    "complete": ({"confirmed"}, "completed", "chef"),
+    "cancel": ({"pending", "confirmed"}, "cancelled", "party"),
+}
+Owner = aliased(User)
+COLUMNS = (Booking.id, Booking.chef_id, Chef.name.label("chef_name"), Booking.user_id,
+           Owner.name.label("user_name"), Booking.date, Booking.slot, Booking.guests, Booking.status,
+           Booking.price, Booking.created_at, Booking.updated_at)
+
+
+def booking_item(row: Any) -> dict:
+    """A booking row as the API shows it."""
+    return {"id": row.id, "chef_id": row.chef_id, "chef_name": row.chef_name, "user_id": row.user_id,
+            "user_name": row.user_name, "date": row.date.isoformat(), "slot": row.slot, "guests": row.guests,
+            "status": row.status, "price": row.price, "created_at": row.created_at, "updated_at": row.updated_at}
+
+
+def _joined():
+    return select(*COLUMNS).join(Chef, Chef.id == Booking.chef_id).join(Owner, Owner.id == Booking.user_id)
+
+
+def _visible(actor: Any):
+    """The SQL condition for the bookings `actor` may see."""
+    if actor.role == "admin":
+        return None
+    if actor.chef_id is not None:
+        return or_(Booking.user_id == actor.id, Booking.chef_id == actor.chef_id)
+    return Booking.user_id == actor.id
+
+
+def _is_live_slot_clash(exc: IntegrityError) -> bool:
+    text = str(exc.orig)
+    return "uq_bookings_live_slot" in text or "bookings.chef_id, bookings.date, bookings.slot" in text
+
+
+def create_booking(actor: Any, chef_id: int, date: dt.date, slot: str, guests: int) -> dict:
+    """Book `chef_id` for `date`/`slot`; 409 when the slot already has a live booking."""
+    today = dt.datetime.now(dt.UTC).date()
+    horizon = today + dt.timedelta(days=current_app.config["BOOKING_HORIZON_DAYS"])
+    if not today <= date <= horizon:
+        raise ValidationFailed("request body is invalid", {"location": "body", "fields": {
+            "date": f"must be between {today.isoformat()} and {horizon.isoformat()}"}})
+    try:
+        with write_transaction(db.session) as session:
+            chef = session.execute(select(Chef.id, Chef.name, Chef.user_id, Chef.price_per_session)
+                                   .where(Chef.id == chef_id, Chef.is_active.is_(True))).first()
+            if chef is None:
+                raise ValidationFailed("request body is invalid", {"location": "body", "fields": {
+                    "chef_id": "no active chef with this id"}})
+            if chef.user_id == actor.id:
+                raise ValidationFailed("request body is invalid", {"location": "body", "fields": {
+                    "chef_id": "you cannot book your own chef profile"}})
+            now = utcnow()
+            booking_id = session.execute(insert(Booking).values(
+                user_id=actor.id, chef_id=chef_id, date=date, slot=slot, guests=guests, status="pending",
+                price=chef.price_per_session, created_at=now, updated_at=now).returning(Booking.id)).scalar_one()
+            session.execute(update(Chef).where(Chef.id == chef_id).values(booking_count=Chef.booking_count + 1))
+    except IntegrityError as exc:
+        if _is_live_slot_clash(exc):
+            raise Conflict("this chef already has a booking for that date and slot",
+                           {"chef_id": chef_id, "date": date.isoformat(), "slot": slot}, code="slot_taken") from None
+        raise
+    invalidate("chefs", f"chef:{chef_id}")
+    return {"id": booking_id, "chef_id": chef_id, "chef_name": chef.name, "user_id": actor.id,
+            "user_name": actor.name, "date": date.isoformat(), "slot": slot, "guests": guests,
+            "status": "pending", "price": chef.price_per_session, "created_at": now, "updated_at": now}
+
+
+def list_bookings(actor: Any, *, status: str | None = None, page: int = 1, per_page: int = 20,
+                  cursor: str | None = None) -> dict:
+    """The bookings `actor` is party to (all for an admin), newest first; offset or keyset pages."""
+    conditions = [c for c in (_visible(actor), Booking.status == status if status else None) if c is not None]
+    query = _joined().where(*conditions)
+    page_number: int | None = page
+    if cursor:
+        (last_id,) = decode_cursor(cursor, "bookings", 1)
+        if not isinstance(last_id, int):
+            raise invalid_cursor()
+        query, page_number = query.where(Booking.id < last_id), None
+    else:
+        query = query.offset((page - 1) * per_page)
+    rows = db.session.execute(query.order_by(Booking.id.desc()).limit(per_page + 1)).all()
+    total = db.session.execute(select(func.count()).select_from(Booking).where(*conditions)).scalar_one()
+    next_cursor = None
+    if len(rows) > per_page:
+        rows = rows[:per_page]
+        next_cursor = encode_cursor("bookings", [rows[-1].id])
+    return envelope([booking_item(r) for r in rows], page_number, per_page, total, next_cursor)
+
+
+def get_booking(actor: Any, booking_id: int) -> dict:
+    """One booking the actor may see; 404 otherwise."""
+    visible = _visible(actor)
+    query = _joined().where(Booking.id == booking_id)
+    row = db.session.execute(query.where(visible) if visible is not None else query).first()
+    if row is None:
+        raise NotFound("booking not found", code="booking_not_found")
+    return booking_item(row)
+
+
+def transition(actor: Any, booking_id: int, action: str) -> dict:
+    """Apply `action` (confirm, complete, cancel) if legal for the current status and the actor."""
+    allowed_from, new_status, who = TRANSITIONS[action]
+    with write_transaction(db.session) as session:
+        row = session.execute(select(Booking.id, Booking.user_id, Booking.chef_id, Booking.status)
+                              .where(Booking.id == booking_id)).first()
+        is_chef = row is not None and actor.chef_id is not None and row.chef_id == actor.chef_id
+        is_user = row is not None and row.user_id == actor.id
+        if row is None or not (is_chef or is_user or actor.role == "admin"):
+            raise NotFound("booking not found", code="booking_not_found")
+        if who == "chef" and not is_chef:
+            raise Forbidden(f"only the booked chef can {action} a booking")
+        if row.status not in allowed_from:
+            raise Conflict(f"cannot {action} a {row.status} booking",
+                           {"status": row.status, "action": action}, code="illegal_transition")
+        done = session.execute(update(Booking).where(Booking.id == booking_id, Booking.status == row.status)
+                               .values(status=new_status, updated_at=utcnow())).rowcount
+        if not done:  # changed under us (PostgreSQL read committed); the caller may retry
+            raise Conflict("booking changed concurrently; retry", code="concurrent_update")
+        if new_status == "cancelled":
+            session.execute(update(Chef).where(Chef.id == row.chef_id)
+                            .values(booking_count=Chef.booking_count - 1))
+    if new_status == "cancelled":
+        invalidate("chefs", f"chef:{row.chef_id}")
+    return get_booking(actor, booking_id)

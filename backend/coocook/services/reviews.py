@@ -1,0 +1,44 @@
+"""Reviews: one per completed booking, by its user; the chef's rating moves in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from backend.common.cache import invalidate
+from backend.common.models import utcnow
+from backend.coocook.models import Booking, Chef, Review
+from backend.database import write_transaction
+from backend.errors import Conflict, Forbidden, NotFound
+from backend.extensions import db
+
+
+def create_review(actor: Any, booking_id: int, rating: int, comment: str) -> dict:
+    """Review a completed booking once; rating and rating_count change atomically with the insert."""
+    try:
+        with write_transaction(db.session) as session:
+            row = session.execute(select(Booking.user_id, Booking.chef_id, Booking.status)
+                                  .where(Booking.id == booking_id)).first()
+            is_party = row is not None and (row.user_id == actor.id or row.chef_id == actor.chef_id)
+            if row is None or not (is_party or actor.role == "admin"):
+                raise NotFound("booking not found", code="booking_not_found")
+            if row.user_id != actor.id:
+                raise Forbidden("only the booking's user can review it")
+            if row.status != "completed":
+                raise Conflict("only a completed booking can be reviewed", {"status": row.status},
+                               code="booking_not_completed")
+            now = utcnow()
+            review_id = session.execute(insert(Review).values(
+                booking_id=booking_id, chef_id=row.chef_id, user_id=actor.id, rating=rating, comment=comment,
+                created_at=now).returning(Review.id)).scalar_one()
+            # One statement: the new average is computed from the row's current values under its lock.
+            session.execute(update(Chef).where(Chef.id == row.chef_id).values(
+                rating=(Chef.rating * Chef.rating_count + rating) / (Chef.rating_count + 1),
+                rating_count=Chef.rating_count + 1))
+    except IntegrityError:
+        raise Conflict("this booking has already been reviewed", code="already_reviewed") from None
+    invalidate("chefs", f"chef:{row.chef_id}")
+    return {"id": review_id, "booking_id": booking_id, "chef_id": row.chef_id, "user_id": actor.id,
+            "rating": rating, "comment": comment, "created_at": now}

@@ -1,0 +1,100 @@
+"""Base model, naming convention, engine tuning (SQLite pragmas, PostgreSQL pool) and write transactions.
+
+SQLite: WAL, synchronous=NORMAL, busy_timeout, foreign keys, sized page cache and mmap; pysqlite's
+own transaction handling is switched off so that we emit BEGIN ourselves, and a write transaction
+begins with BEGIN IMMEDIATE: a deferred transaction that upgrades from read to write fails with
+"database is locked" even under a busy timeout, an immediate one waits its turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, scoped_session
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+IMMEDIATE = "sf_begin_immediate"
+
+
+class Base(DeclarativeBase):
+    """Declarative base whose metadata carries the naming convention migrations rely on."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def is_sqlite(url: str) -> bool:
+    """True for the embedded SQLite default."""
+    return url.startswith("sqlite")
+
+
+def engine_options(config: dict[str, Any]) -> dict[str, Any]:
+    """SQLAlchemy engine options for the configured database."""
+    url = config["SQLALCHEMY_DATABASE_URI"]
+    if is_sqlite(url):
+        # Each connection is used by one thread at a time; the pool hands them out.
+        return {"connect_args": {"check_same_thread": False, "timeout": config["SQLITE_BUSY_TIMEOUT_MS"] / 1000}}
+    timeout = int(config["DB_STATEMENT_TIMEOUT_MS"])
+    return {
+        "pool_size": config["DB_POOL_SIZE"],
+        "max_overflow": config["DB_MAX_OVERFLOW"],
+        "pool_pre_ping": True,
+        "pool_recycle": config["DB_POOL_RECYCLE"],
+        "pool_timeout": config["DB_POOL_TIMEOUT"],
+        "connect_args": {"options": f"-c statement_timeout={timeout}", "connect_timeout": 5},
+    }
+
+
+def tune_engine(engine: Engine, config: dict[str, Any]) -> None:
+    """Attach the per-connection pragmas and our BEGIN handling to a SQLite engine."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see module doc)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(config['SQLITE_BUSY_TIMEOUT_MS'])}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA cache_size=-{int(config['SQLITE_CACHE_KB'])}")
+        cursor.execute(f"PRAGMA mmap_size={int(config['SQLITE_MMAP_BYTES'])}")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        immediate = conn.get_execution_options().get(IMMEDIATE)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_transaction(session) -> Iterator[Any]:
+    """One write transaction: ends any open read snapshot, begins IMMEDIATE on SQLite, commits or rolls back."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction():
+        session.commit()  # only reads so far (e.g. the auth lookup); release that snapshot
+    session.connection(execution_options={IMMEDIATE: True})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def dispose_after_fork(engine: Engine) -> None:
+    """In a forked worker, drop the parent's pooled connections without closing them under it."""
+    engine.dispose(close=False)

@@ -1,0 +1,101 @@
+"""The APIError hierarchy and the one JSON error shape: {"error": {"code", "message", "details"}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class APIError(Exception):
+    """An error a client can act on; subclasses fix the status and code."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+        if code:
+            self.code = code
+
+
+class BadRequest(APIError):
+    """Malformed request (not JSON, wrong content type)."""
+
+
+class ValidationFailed(APIError):
+    """Well-formed input that breaks a rule; `details.fields` names each bad field."""
+
+    status = 422
+    code = "validation_error"
+
+
+class Unauthorized(APIError):
+    """No or bad credentials."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(APIError):
+    """Authenticated, but the role may not do this."""
+
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(APIError):
+    """Unknown id, or an object the caller may not see (we do not leak existence)."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(APIError):
+    """The request is valid but clashes with current state (taken slot, illegal transition)."""
+
+    status = 409
+    code = "conflict"
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the one error shape."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def field_errors(exc: ValidationError, location: str = "body") -> dict[str, Any]:
+    """Turn a pydantic ValidationError into {"fields": {"name": "problem"}, "location": ...}."""
+    fields: dict[str, str] = {}
+    for err in exc.errors(include_url=False, include_input=False):
+        name = ".".join(str(p) for p in err["loc"]) or location
+        fields.setdefault(name, err["msg"])
+    return {"location": location, "fields": fields}
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Every error, ours or Werkzeug's, leaves as the one JSON shape; a 500 carries no traceback."""
+
+    @app.errorhandler(APIError)
+    def handle_api_error(exc: APIError):
+        return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        response = jsonify(error_body(code, exc.description or exc.name or "error"))
+        response.status_code = exc.code or 500
+        if exc.code == 405 and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return jsonify(error_body("internal_error", "internal server error")), 500

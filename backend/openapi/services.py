@@ -1,0 +1,74 @@
+"""Build the OpenAPI 3.1 document from the url map and the operations `api_route` recorded."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask
+from pydantic.json_schema import models_json_schema
+
+from backend.common.api import OPERATIONS, Operation
+
+REF = "#/components/schemas/{model}"
+ERROR_SCHEMA = {
+    "type": "object", "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["code", "message", "details"], "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}}}},
+}
+STATUS_TEXT = {400: "Malformed request", 401: "Not signed in", 403: "Role not allowed", 404: "Not found",
+               409: "Conflicts with current state", 422: "Invalid input", 503: "Unavailable"}
+
+
+def _path(rule: str) -> tuple[str, list[dict]]:
+    params = []
+    for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule):
+        params.append({"name": name, "in": "path", "required": True,
+                       "schema": {"type": "integer" if converter == "int" else "string"}})
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule), params
+
+
+def _query_params(op: Operation) -> list[dict]:
+    if op.query is None:
+        return []
+    schema = op.query.model_json_schema(ref_template=REF)
+    required = set(schema.get("required", []))
+    return [{"name": name, "in": "query", "required": name in required, "schema": prop}
+            for name, prop in schema.get("properties", {}).items()]
+
+
+def build_document(app: Flask) -> dict[str, Any]:
+    """The whole document for `app` (all registered api_route views)."""
+    models = {m for op in OPERATIONS.values() for m in (op.body, op.response) if m is not None}
+    _, defs = models_json_schema([(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
+                                 ref_template=REF)
+    schemas = {**defs.get("$defs", {}), "Error": ERROR_SCHEMA}
+    paths: dict[str, dict] = {}
+    for rule in app.url_map.iter_rules():
+        op = OPERATIONS.get(rule.endpoint)
+        if op is None:
+            continue
+        path, path_params = _path(rule.rule)
+        item: dict[str, Any] = {"summary": op.summary, "tags": op.tags, "operationId": rule.endpoint,
+                                "parameters": path_params + _query_params(op), "responses": {}}
+        if op.body is not None:
+            item["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": {"$ref": REF.format(model=op.body.__name__)}}}}
+        ok: dict[str, Any] = {"description": "Success"}
+        if op.response is not None:
+            ok["content"] = {"application/json": {"schema": {"$ref": REF.format(model=op.response.__name__)}}}
+        item["responses"][str(op.status)] = ok
+        for code in op.errors:
+            item["responses"][str(code)] = {"description": STATUS_TEXT.get(code, "Error"), "content": {
+                "application/json": {"schema": {"$ref": REF.format(model="Error")}}}}
+        if op.roles is not None:
+            item["security"] = [{"bearerAuth": []}]
+            item["x-roles"] = list(op.roles)
+        paths.setdefault(path, {})[op.method] = item
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "SoftFactory platform API", "version": "1.0.0"},
+        "paths": dict(sorted(paths.items())),
+        "components": {"schemas": schemas, "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer", "description": "token from POST /auth/login"}}},
+    }

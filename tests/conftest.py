@@ -1,0 +1,153 @@
+"""Fixtures: `app`, `client`, `db` on every database backend, plus auth helpers and statement counts.
+
+Every test that uses `app` runs twice: on SQLite (a WAL file in a temp dir) and on PostgreSQL when
+TEST_DATABASE_URL is set. Without it the PostgreSQL half is skipped with a visible reason; with it
+and the server unreachable, the run fails (never a silent skip). The schema comes only from the
+migrations (`flask db upgrade`), once per session and backend; each test then starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from backend import create_app
+from backend.extensions import db as _db
+
+TABLES = ["reviews", "bookings", "auth_tokens", "chefs", "users", "products"]
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _postgres_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL", "").strip() or None
+
+
+def make_app(url: str, tmp_path, **overrides):
+    """A testing app on `url` with its own cache-generation file."""
+    return create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url,
+                       "CACHE_GENERATIONS_PATH": str(tmp_path / "cache-generations"), **overrides})
+
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1))
+    try:
+        with engine.begin() as conn:  # fails loudly when the server is unreachable
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory):
+    """One migrated database per backend for the whole session (created lazily)."""
+    made: dict[str, str] = {}
+
+    def get(backend: str) -> str:
+        if backend not in made:
+            if backend == "sqlite":
+                url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+            else:
+                url = _postgres_url()
+                if url is None:
+                    pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL half of the suite skipped")
+                _reset_postgres(url)
+            app = make_app(url, tmp_path_factory.mktemp("migrate"))
+            with app.app_context():
+                upgrade()
+                _db.engine.dispose()
+            made[backend] = url
+        return made[backend]
+
+    return get
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    """The database backend under test."""
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, database_urls) -> str:
+    """A migrated, empty database of `backend`."""
+    return database_urls(backend)
+
+
+def wipe(app) -> None:
+    """Empty every table (schema stays: it is owned by the migrations)."""
+    with app.app_context():
+        _db.session.remove()
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+            else:
+                for table in TABLES:
+                    conn.exec_driver_sql(f"DELETE FROM {table}")
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """The app on an empty, migrated database of the current backend."""
+    application = make_app(database_url, tmp_path)
+    yield application
+    wipe(application)
+
+
+@pytest.fixture
+def client(app):
+    """Flask test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    """Flask-SQLAlchemy handle inside an app context."""
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+
+
+def statements(response) -> int:
+    """SQL statements the request issued, read from its Server-Timing header."""
+    match = re.search(r'db;dur=[\d.]+;desc="(\d+) queries"', response.headers.get("Server-Timing", ""))
+    assert match, f"no Server-Timing db entry in {response.headers.get('Server-Timing')!r}"
+    return int(match.group(1))
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user (any role) through the service and return (user dict, auth header)."""
+    from backend.auth import services
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "user", **chef):
+        n = next(counter)
+        with app.app_context():
+            user = services.create_user(f"{role}{n}@example.com", "password-123", f"{role.title()} {n}", role,
+                                        chef or None)
+            token = services.issue_token(user["id"])["token"]
+            _db.session.remove()
+        return user, {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+@pytest.fixture
+def redis_url():
+    """TEST_REDIS_URL, flushed; skipped with a reason when unset, failing when set but unreachable."""
+    url = os.environ.get("TEST_REDIS_URL", "").strip()
+    if not url:
+        pytest.skip("TEST_REDIS_URL is not set: Redis tests skipped")
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    client.flushdb()  # raises when the server is unreachable: a configured Redis must be there
+    yield url
+    client.flushdb()

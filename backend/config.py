@@ -79,6 +79,7 @@ class BaseConfig:
     DB_POOL_RECYCLE = env_int("DB_POOL_RECYCLE", 1800)
     DB_POOL_TIMEOUT = env_int("DB_POOL_TIMEOUT", 10)
     DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 5000)
+    DB_SCHEMA = env_str("DB_SCHEMA")  # PostgreSQL search_path; empty means the server default
     SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 10000)
     SQLITE_CACHE_KB = env_int("SQLITE_CACHE_KB", 65536)
     SQLITE_MMAP_BYTES = env_int("SQLITE_MMAP_BYTES", 268435456)

@@ -44,14 +44,16 @@ def engine_options(config: dict[str, Any]) -> dict[str, Any]:
     if is_sqlite(url):
         # Each connection is used by one thread at a time; the pool hands them out.
         return {"connect_args": {"check_same_thread": False, "timeout": config["SQLITE_BUSY_TIMEOUT_MS"] / 1000}}
-    timeout = int(config["DB_STATEMENT_TIMEOUT_MS"])
+    options = f"-c statement_timeout={int(config['DB_STATEMENT_TIMEOUT_MS'])}"
+    if config.get("DB_SCHEMA"):  # an isolated schema (tests run several sessions against one database)
+        options += f" -c search_path={config['DB_SCHEMA']}"
     return {
         "pool_size": config["DB_POOL_SIZE"],
         "max_overflow": config["DB_MAX_OVERFLOW"],
         "pool_pre_ping": True,
         "pool_recycle": config["DB_POOL_RECYCLE"],
         "pool_timeout": config["DB_POOL_TIMEOUT"],
-        "connect_args": {"options": f"-c statement_timeout={timeout}", "connect_timeout": 5},
+        "connect_args": {"options": options, "connect_timeout": 5},
     }
 
 

@@ -11,12 +11,17 @@ from __future__ import annotations
 import os
 import re
 
+from dataclasses import dataclass
+
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from sqlalchemy.orm import Session
 
 from backend import create_app
+from backend.config import normalise_database_url
 from backend.extensions import db as _db
+from tests import factories
 
 TABLES = ["reviews", "bookings", "auth_tokens", "chefs", "users", "products"]
 BACKENDS = ["sqlite", "postgresql"]
@@ -26,18 +31,26 @@ def _postgres_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL", "").strip() or None
 
 
+# Each pytest process gets its own PostgreSQL schema, so concurrent runs on one database never collide.
+PG_SCHEMA = f"test_{os.getpid()}"
+
+
 def make_app(url: str, tmp_path, **overrides):
-    """A testing app on `url` with its own cache-generation file."""
-    return create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url,
-                       "CACHE_GENERATIONS_PATH": str(tmp_path / "cache-generations"), **overrides})
+    """A testing app on `url` with its own cache-generation file (and schema on PostgreSQL)."""
+    config = {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url,
+              "CACHE_GENERATIONS_PATH": str(tmp_path / "cache-generations")}
+    if not url.startswith("sqlite"):
+        config["DB_SCHEMA"] = PG_SCHEMA
+    return create_app({**config, **overrides})
 
 
-def _reset_postgres(url: str) -> None:
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1))
+def _postgres_schema(url: str, create: bool) -> None:
+    engine = sa.create_engine(normalise_database_url(url))
     try:
         with engine.begin() as conn:  # fails loudly when the server is unreachable
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-            conn.exec_driver_sql("CREATE SCHEMA public")
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+            if create:
+                conn.exec_driver_sql(f"CREATE SCHEMA {PG_SCHEMA}")
     finally:
         engine.dispose()
 
@@ -55,7 +68,7 @@ def database_urls(tmp_path_factory):
                 url = _postgres_url()
                 if url is None:
                     pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL half of the suite skipped")
-                _reset_postgres(url)
+                _postgres_schema(url, create=True)
             app = make_app(url, tmp_path_factory.mktemp("migrate"))
             with app.app_context():
                 upgrade()
@@ -63,7 +76,9 @@ def database_urls(tmp_path_factory):
             made[backend] = url
         return made[backend]
 
-    return get
+    yield get
+    if "postgresql" in made:
+        _postgres_schema(made["postgresql"], create=False)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -105,12 +120,28 @@ def client(app):
     return app.test_client()
 
 
+@dataclass
+class DbHandle:
+    """What tests use to arrange and inspect data: a plain session and the app's engine."""
+
+    session: Session
+    engine: sa.Engine
+
+
 @pytest.fixture
 def db(app):
-    """Flask-SQLAlchemy handle inside an app context."""
+    """A session on the app's database for arranging data (factories use it).
+
+    It is deliberately not the app's scoped session and no app context stays pushed, so each
+    test-client request gets its own context and session, exactly as under a real server.
+    """
     with app.app_context():
-        yield _db
-        _db.session.remove()
+        engine = _db.engine
+    session = Session(engine, expire_on_commit=False)
+    factories.SESSION = session
+    yield DbHandle(session, engine)
+    factories.SESSION = None
+    session.close()
 
 
 def statements(response) -> int:

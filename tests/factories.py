@@ -8,8 +8,15 @@ import factory
 
 from backend.auth.models import User
 from backend.coocook.models import Booking, Chef, Review
-from backend.extensions import db
 from backend.products.models import Product
+
+
+SESSION = None  # set by the `db` fixture: a plain Session on the app's engine
+
+
+def _session():
+    assert SESSION is not None, "use the `db` fixture to create factory objects"
+    return SESSION
 
 
 class Base(factory.alchemy.SQLAlchemyModelFactory):
@@ -17,7 +24,7 @@ class Base(factory.alchemy.SQLAlchemyModelFactory):
 
     class Meta:
         abstract = True
-        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_factory = _session
         sqlalchemy_session_persistence = "commit"
 
 

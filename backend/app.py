@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from backend.common.cache import init_cache
+from backend.common.insight import init_insight
 from backend.common.json import OrjsonProvider
 from backend.common.timing import install_query_timing, register_server_timing
 from backend.config import DEFAULT_SECRET, INSTANCE_DIR, ROOT, config_for, normalise_database_url
@@ -45,7 +46,7 @@ def load_config(app: Flask, config: Mapping[str, Any] | str | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Database (tuned engine, statement timing), migrations, caches and compression."""
+    """Database (tuned engine, statement timing), migrations, caches, compression and DB insight."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if is_sqlite(url) and ":memory:" not in url:
         os.makedirs(os.path.dirname(url.split("///", 1)[1]) or ".", exist_ok=True)
@@ -57,10 +58,12 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     init_cache(app)
     compress.init_app(app)
+    init_insight(app)
 
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per domain, all under /api/v1."""
+    from backend.admin import bp as admin_bp
     from backend.auth import bp as auth_bp
     from backend.coocook import bp as coocook_bp
     from backend.health import bp as health_bp
@@ -71,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix=f"{API}/auth")
     app.register_blueprint(coocook_bp, url_prefix=f"{API}/coocook")
     app.register_blueprint(products_bp, url_prefix=f"{API}/products")
+    app.register_blueprint(admin_bp, url_prefix=f"{API}/admin")
     app.register_blueprint(openapi_bp, url_prefix=API)
 
 

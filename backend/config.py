@@ -109,6 +109,10 @@ class BaseConfig:
     DEFAULT_PER_PAGE = 20
     BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 730)
     SLOW_QUERY_MS = env_float("SLOW_QUERY_MS", 50.0)
+    # In-app insight (admin endpoints): each worker's snapshot file lives here (one directory per host).
+    INSIGHT_DIR = env_str("INSIGHT_DIR", str(INSTANCE_DIR / "insight"))
+    INSIGHT_FLUSH_SECONDS = env_float("INSIGHT_FLUSH_SECONDS", 2.0)
+    INSIGHT_MAX_STATEMENTS = env_int("INSIGHT_MAX_STATEMENTS", 200)
     TESTING = False
     DEBUG = False
 
@@ -129,6 +133,7 @@ class TestingConfig(BaseConfig):
     ARGON2_MEMORY_COST = 1024
     CACHE_TYPE = "SimpleCache"
     REDIS_URL = None
+    INSIGHT_DIR = None  # in-process only; a test that checks cross-worker sharing passes a tmp dir
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "testing": TestingConfig}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-
 from dataclasses import dataclass
 
 import pytest
@@ -172,13 +171,16 @@ def make_user(app):
 
 @pytest.fixture
 def redis_url():
-    """TEST_REDIS_URL, flushed; skipped with a reason when unset, failing when set but unreachable."""
+    """TEST_REDIS_URL; skipped with a reason when unset, failing when set but unreachable.
+
+    Tests use their own key prefixes (never FLUSHDB: other runs may share the database).
+    """
     url = os.environ.get("TEST_REDIS_URL", "").strip()
     if not url:
         pytest.skip("TEST_REDIS_URL is not set: Redis tests skipped")
     import redis
 
     client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-    client.flushdb()  # raises when the server is unreachable: a configured Redis must be there
+    client.ping()  # raises when the server is unreachable: a configured Redis must be there
     yield url
-    client.flushdb()
+    client.close()

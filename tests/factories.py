@@ -10,7 +10,6 @@ from backend.auth.models import User
 from backend.coocook.models import Booking, Chef, Review
 from backend.products.models import Product
 
-
 SESSION = None  # set by the `db` fixture: a plain Session on the app's engine
 
 

@@ -1,0 +1,7 @@
+"""Admin: in-app database insight (slow queries, performance figures, ANALYZE with index hints)."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from backend.admin import routes  # noqa: E402,F401  (registers the views on bp)

@@ -40,5 +40,19 @@ test: install ## the whole suite (SQLite; PostgreSQL/Redis too when TEST_DATABAS
 lint: install
 	$(BIN)/ruff check .
 
+# Performance toolkit. BASE=<url> targets a running server (loopback only); without it the script
+# starts its own gunicorn on a free port over a temp SQLite DB seeded with SCALE data. ARGS passes
+# any other option (see `$(BIN)/python scripts/<script>.py --help`).
+PERF_TARGET = $(if $(BASE),--base $(BASE),--start --scale $(SCALE))
+
+profile: install ## per-endpoint latency, SQL statements, sizes, N+1/budget/compression flags -> reports/profile-*.json
+	$(BIN)/python scripts/profiler.py $(PERF_TARGET) $(ARGS)
+
+load: install ## Locust sweep (default 50,100,500,1000 users; ARGS="--rate 300" for the open model) -> reports/load-*.json
+	$(BIN)/python scripts/load_test.py $(PERF_TARGET) $(ARGS)
+
+report: install ## reports/PERFORMANCE_REPORT.md + charts from the newest JSON (ARGS="--baseline reports/profile-X.json")
+	$(BIN)/python scripts/report.py $(ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -8,7 +8,7 @@ SCALE ?= small
 export FLASK_APP := backend.wsgi
 export BIND
 
-.PHONY: install run serve migrate seed shell test lint profile load report clean
+.PHONY: install run serve migrate seed shell test lint profile load report bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,14 @@ load: install ## Locust sweep (default 50,100,500,1000 users; ARGS="--rate 300" 
 
 report: install ## reports/PERFORMANCE_REPORT.md + charts from the newest JSON (ARGS="--baseline reports/profile-X.json")
 	$(BIN)/python scripts/report.py $(ARGS)
+
+# The main table of docs/performance.md (not part of `make test`; needs wrk). Seeds SCALE=large into
+# BENCH_DATABASE_URL (default instance/bench-large.db, never the development database), serves it
+# with gunicorn_config.py on free loopback ports and measures against ../shared/bench/ratio.py's floor.
+RATIO ?= ../shared/bench/ratio.py
+
+bench: install ## ratio table: cached/uncached chef list, deep cursor, detail, POST bookings, 1,000 connections
+	$(BIN)/python scripts/bench.py --ratio $(RATIO) $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

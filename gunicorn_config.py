@@ -10,22 +10,35 @@ import os
 
 def _int(name, default):
     value = os.environ.get(name, "").strip()
-    return int(value) if value else default
+    try:
+        return int(value) if value else default
+    except ValueError:  # name the variable: a bare "invalid literal for int()" does not say which one
+        raise ValueError(f"{name} must be an integer, got {value!r}") from None
 
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
+# Measured on the 2-core box (docs/performance.md, "Worker class"): one sync worker per core gave
+# the best uncached (database-bound) throughput and by far the best p99; gthread (2-4 workers x
+# 2-4 threads) only won on cache hits, thanks to keep-alive, and doubled to quadrupled the
+# uncached p99 (threads of one process contend for the GIL). GUNICORN_THREADS > 1 makes gunicorn
+# switch a sync worker to gthread (we run gunicorn 27; avoid 24.x's gthread).
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count())
 threads = _int("GUNICORN_THREADS", 1)
 # Sync workers close each connection; gthread keeps them alive this many seconds.
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
-# A deep accept queue lets 1,000 simultaneous clients wait instead of being refused.
+# A deep accept queue lets 1,000 simultaneous clients wait instead of being refused or left
+# retransmitting SYNs. The kernel caps it at net.core.somaxconn (4096 on current kernels; raise
+# it where it is 128), and each worker needs `ulimit -n` above its open connections.
 backlog = _int("GUNICORN_BACKLOG", 4096)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
 # Recycle workers now and then (leaks in third-party code), staggered so they do not restart together.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 20000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 2000)
+# Rarely: a restart costs ~1 s of one worker's CPU (imports, cold caches), and at 20,000 a worker
+# under full load (~3,000 req/s) restarted every ~7 s, putting 0.3-0.6 s stalls into p99
+# (docs/performance.md). 500,000 is minutes at full load, hours to days at ordinary load.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 500_000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 50_000)
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "warning")

@@ -7,6 +7,8 @@
 - Flask-Compress gets a content-addressed cache of compressed bytes (keyed by ETag + algorithm),
   so a hit is never recompressed and can never be stale.
 - Redis failures degrade to the database, never to a 500.
+- Each worker also keeps the finished responses it served in an L1 in front of Flask
+  (common.response_l1), checked against the same generations: a repeat hit skips Flask entirely.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from urllib.parse import urlencode
 from flask import Flask, Response, current_app, g, request
 
 from backend.common.generations import FileGenerations, RedisGenerations
-from backend.extensions import cache
+from backend.common.response_l1 import ResponseL1, etag_in
+from backend.extensions import cache, compress
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,7 @@ class ResponseCache:
 
     def __init__(self, app: Flask):
         self.enabled = app.config["CACHE_TYPE"] != "NullCache"
+        self.l1: ResponseL1 | None = None
         self.max_age = app.config["PUBLIC_MAX_AGE"]
         self.timeout = app.config["CACHE_DEFAULT_TIMEOUT"]
         self._down_until = 0.0
@@ -104,6 +108,12 @@ class ResponseCache:
         log.warning("response cache unavailable: %s", exc)
         self._down_until = time.monotonic() + self.RETRY_AFTER
 
+    def remember(self, environ: dict, names: Sequence[str], gens: tuple, etag: str, body: bytes,
+                 endpoint: str | None) -> None:
+        """Hand a served public 200 to the in-front-of-Flask L1 (common.response_l1), when installed."""
+        if self.l1 is not None:
+            self.l1.remember(environ, names, gens, etag, body, endpoint)
+
 
 def response_cache() -> ResponseCache:
     """The current app's ResponseCache."""
@@ -118,19 +128,17 @@ def invalidate(*namespaces: str) -> None:
 
 
 def normalised_query() -> str:
-    """The query string with parameters sorted, so equivalent URLs share a key."""
-    return urlencode(sorted(request.args.items(multi=True)))
+    """The query string as the views read it (last value of a repeated key wins), sorted by key.
+
+    Keying on every value instead would let `?sort=a&sort=b` and `?sort=b&sort=a` share an entry
+    although they mean different things.
+    """
+    return urlencode(sorted((key, values[-1]) for key, values in request.args.lists()))
 
 
 def _etag_matches(etag: str) -> bool:
     header = request.headers.get("If-None-Match")
-    if not header:
-        return False
-    for token in header.split(","):
-        token = token.strip().removeprefix("W/").strip('"')
-        if token == "*" or token.split(":", 1)[0] == etag:
-            return True
-    return False
+    return bool(header) and etag_in(header, etag)
 
 
 def public_response(body: bytes, etag: str, max_age: int) -> Response:
@@ -149,14 +157,16 @@ def cached_response(namespaces: Callable[[dict[str, Any]], Sequence[str]]) -> Ca
         @wraps(view)
         def wrapper(**kwargs: Any):
             store = response_cache()
-            key, gens = None, None
+            key, gens, names = None, None, ()
             if store.enabled:
-                gens = store.generations.get(namespaces(kwargs))
+                names = namespaces(kwargs)
+                gens = store.generations.get(names)
             if gens is not None:
                 key = f"resp:{request.endpoint}:{'.'.join(map(str, gens))}:{request.path}?{normalised_query()}"
                 entry = store.get(key)
                 if entry is not None:
                     g.cache_state = "hit"
+                    store.remember(request.environ, names, gens, entry[0], entry[1], request.endpoint)
                     return public_response(entry[1], entry[0], store.max_age)
             g.cache_state = "miss" if store.enabled else "off"
             result = current_app.make_response(view(**kwargs))
@@ -166,6 +176,7 @@ def cached_response(namespaces: Callable[[dict[str, Any]], Sequence[str]]) -> Ca
             etag = hashlib.blake2b(body, digest_size=12).hexdigest()
             if key is not None:
                 store.set(key, (etag, body))
+                store.remember(request.environ, names, gens, etag, body, request.endpoint)
             return public_response(body, etag, store.max_age)
 
         return wrapper
@@ -182,7 +193,12 @@ def init_cache(app: Flask) -> None:
             "socket_connect_timeout": app.config["REDIS_SOCKET_TIMEOUT"],
         })
     cache.init_app(app)
-    app.extensions["sf_response_cache"] = ResponseCache(app)
+    store = app.extensions["sf_response_cache"] = ResponseCache(app)
+    if store.enabled and app.config.get("RESPONSE_L1_SIZE", 1000) > 0:
+        # Hits for URLs this worker has served are answered before Flask (see common.response_l1).
+        store.l1 = app.wsgi_app = ResponseL1(app, app.wsgi_app, store.generations, compress,
+                                             timeout=store.timeout, max_age=store.max_age,
+                                             size=app.config.get("RESPONSE_L1_SIZE", 1000))
     size = app.config["COMPRESS_CACHE_SIZE"]
     app.config["COMPRESS_CACHE_BACKEND"] = lambda: CompressedBytes(size)
     app.config["COMPRESS_CACHE_KEY"] = compress_cache_key

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 from typing import Any
 
 import orjson
@@ -22,9 +23,26 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+def _default_slow(value: Any) -> Any:
+    """`_default` for the stdlib fallback, which also lacks dates and times."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:  # as orjson's OPT_NAIVE_UTC | OPT_UTC_Z writes it
+            return value.isoformat() + "Z"
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return _default(value)
+
+
 def dumps_bytes(obj: Any) -> bytes:
     """Serialise to UTF-8 bytes (what responses and caches store)."""
-    return orjson.dumps(obj, default=_default, option=OPTIONS)
+    try:
+        return orjson.dumps(obj, default=_default, option=OPTIONS)
+    except TypeError:
+        # orjson refuses integers beyond 64 bits, which a 422 may echo back from absurd input
+        # (e.g. {"guests": 2**70}); the stdlib has no such limit. Anything truly unserialisable
+        # raises TypeError here as well.
+        return json.dumps(obj, default=_default_slow, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class OrjsonProvider(JSONProvider):

@@ -1,0 +1,108 @@
+"""Cache hits answered in front of Flask: a per-worker L1 of finished public responses.
+
+A hit in the view-level cache (common.cache) still pays Flask's request machinery: the request
+context, cookie session, routing, query validation, the after_request hooks. Measured on a sync
+worker that is most of what a hit costs, while the floor app (a bare Flask view) pays only part of
+it. Public cached GETs depend on nothing but their path and query string, so each worker keeps
+the finished bytes of the ones it served, under the raw (path, query string), together with the
+cache generations they were built under; a GET for the same URL whose generations are still
+current is answered here without entering Flask.
+
+Correctness is the view cache's: the same generations (shared by every worker through the mmap
+file or Redis, DESIGN rule 7) are read on every hit, so a write that bumped them is seen at once,
+and entries expire with CACHE_DEFAULT_TIMEOUT. Redis down means generations are unknown: Flask
+answers (from the database). A hit gets what the view would give: ETag, If-None-Match -> 304,
+Cache-Control public, Vary, Server-Timing (0 queries, cache hit), and for a client that accepts
+compression, the compressed bytes Flask-Compress already made for that ETag (none yet: Flask
+answers and makes them). HEAD, Range, other methods and unseen URLs go to Flask.
+
+Hits skip Flask's before/after_request hooks: what must see every request (metrics, rate limits)
+belongs in WSGI middleware outside this one, or is called here (the endpoint-stats hook is).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+try:  # Flask-Compress's own negotiation, so a hit picks the algorithm Flask would have picked
+    from flask_compress.flask_compress import _choose_algorithm
+except ImportError:  # pragma: no cover - a Flask-Compress without it: compressed hits go to Flask
+    _choose_algorithm = None
+
+JSON = "application/json"
+
+
+def etag_in(header: str, etag: str) -> bool:
+    """True when an If-None-Match header names `etag` or one of its compressed variants ("<etag>:<algo>")."""
+    for token in header.split(","):
+        token = token.strip().removeprefix("W/").strip('"')
+        if token == "*" or token.split(":", 1)[0] == etag:
+            return True
+    return False
+
+
+class ResponseL1:
+    """WSGI middleware holding this worker's finished public responses, keyed by raw path and query."""
+
+    def __init__(self, app, wsgi_app: Callable, generations: Any, compress: Any, *, timeout: int, max_age: int,
+                 size: int):
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.generations = generations
+        self.compress = compress
+        self.timeout = timeout
+        self.cache_control = f"public, max-age={max_age}"
+        self.size = size
+        self.min_size = app.config.get("COMPRESS_MIN_SIZE", 500)
+        self._entries: dict[tuple[str, str], tuple] = {}
+        self._lock = threading.Lock()
+
+    def remember(self, environ: dict, namespaces: Sequence[str], gens: tuple, etag: str, body: bytes,
+                 endpoint: str | None) -> None:
+        """Keep a public 200 the view cache just served, under the generations it was built under."""
+        key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+        entry = (tuple(namespaces), gens, etag, body, endpoint, time.monotonic() + self.timeout)
+        with self._lock:
+            self._entries[key] = entry
+            while len(self._entries) > self.size:  # oldest first: dicts keep insertion order
+                del self._entries[next(iter(self._entries))]
+
+    def __call__(self, environ: dict, start_response: Callable):
+        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_RANGE" in environ:
+            return self.wsgi_app(environ, start_response)
+        entry = self._entries.get((environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")))
+        if entry is None:
+            return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
+        namespaces, gens, etag, body, endpoint, expires = entry
+        if time.monotonic() > expires or self.generations.get(namespaces) != gens:
+            return self.wsgi_app(environ, start_response)  # Flask answers and remembers the new one
+        headers = [("Cache-Control", self.cache_control), ("Vary", "Accept-Encoding")]
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match and etag_in(if_none_match, etag):
+            status, data = "304 NOT MODIFIED", b""
+            headers.append(("ETag", f'"{etag}"'))
+        else:
+            status, data, tag = "200 OK", body, etag
+            accept = environ.get("HTTP_ACCEPT_ENCODING")
+            if accept and len(body) >= self.min_size:
+                if _choose_algorithm is None:
+                    return self.wsgi_app(environ, start_response)
+                algorithm = _choose_algorithm(self.compress.enabled_algorithms, accept)
+                if algorithm is not None:
+                    cached = self.compress.cache.get(f"{algorithm};{etag}") if self.compress.cache else None
+                    if cached is None:
+                        return self.wsgi_app(environ, start_response)
+                    data, tag = cached, f"{etag}:{algorithm}"
+                    headers.append(("Content-Encoding", algorithm))
+            headers += [("Content-Type", JSON), ("Content-Length", str(len(data))), ("ETag", f'"{tag}"')]
+        app_ms = (time.perf_counter() - started) * 1000
+        headers.append(("Server-Timing", f'db;dur=0.00;desc="0 queries", app;dur={app_ms:.2f}, cache;desc="hit"'))
+        endpoint_stats = self.app.extensions.get("sf_endpoint_stats")
+        if endpoint_stats is not None and endpoint:
+            endpoint_stats(endpoint, 0, 0.0)
+        start_response(status, headers)
+        return [data]

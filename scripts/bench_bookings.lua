@@ -48,6 +48,7 @@ function init(args)
     if id then ids[#ids + 1] = id end
   end
   assert(#ids > 0, "no chef ids in " .. path)
+  table.sort(ids) -- the same chefs in any order map k to the same triple (BENCH_STATE relies on it)
   day_from = tonumber(os.getenv("DAY_FROM") or "61")
   days = tonumber(os.getenv("DAY_TO") or "364") - day_from + 1
   space = #ids * days * 2

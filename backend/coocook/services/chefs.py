@@ -4,15 +4,17 @@ Reads are the hot path, so they avoid what costs time per request in SQLAlchemy:
 built once per *shape* (sort, which filters are present, offset or keyset) with bound parameters
 and reused, so a request pays neither expression construction nor cache-key generation; they
 are Core selects on the tables (no ORM compile step, no hydration) run on a pooled connection of
-their own (one short read transaction; the ORM session's bookkeeping costs ~30 us a request).
-Statement counts stay constant: list = page + total (one statement when filtered), detail = one
-statement (the chef joined to its latest reviews).
+their own (database.read_connection: one short read; the ORM session's bookkeeping costs ~30 us
+a request, and on PostgreSQL a BEGIN/ROLLBACK pair costs two round trips).
+Statement counts stay constant: list = page + total (one statement when filtered, and always on
+PostgreSQL), detail = one statement (the chef joined to its latest reviews).
 
-Keyset pages are two index seeks joined by UNION ALL, `(sort = last AND id past last id)` then
-`(sort past last)`, rather than a row-value comparison: SQLite only seeks on the first column of
-`(sort, id) < (?, ?)` and then scans the whole tie group, so a deep page inside a large tie
-(e.g. thousands of unrated chefs at rating 0) would cost O(depth). Each branch here is a range
-seek on the (is_active, sort, id) index, on SQLite and PostgreSQL alike.
+Keyset pages on SQLite are two index seeks joined by UNION ALL, `(sort = last AND id past last
+id)` then `(sort past last)`, rather than a row-value comparison: SQLite only seeks on the first
+column of `(sort, id) < (?, ?)` and then scans the whole tie group, so a deep page inside a large
+tie (e.g. thousands of unrated chefs at rating 0) would cost O(depth). Each branch is a range seek
+on the (is_active, sort, id) index. PostgreSQL seeks the row-value comparison itself, so there it
+is used as is.
 """
 
 from __future__ import annotations
@@ -21,14 +23,14 @@ import datetime as dt
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, true, union_all, update
+from sqlalchemy import bindparam, func, select, true, tuple_, union_all, update
 from sqlalchemy.sql import Select
 
 from backend.auth.models import User
 from backend.common.cache import invalidate
 from backend.common.pagination import decode_cursor, encode_cursor, envelope, invalid_cursor
 from backend.coocook.models import Chef, Review
-from backend.database import write_transaction
+from backend.database import read_connection, write_transaction
 from backend.errors import NotFound
 from backend.extensions import db
 
@@ -86,8 +88,9 @@ def _conditions(cuisine: bool, location: bool, min_rating: bool, max_price: bool
     return conditions
 
 
-@lru_cache(maxsize=256)  # 5 sorts x 16 filter sets x 2 page kinds = 160 shapes at most
-def _list_statements(sort: str, filters: tuple[bool, bool, bool, bool], keyset: bool) -> tuple[Select, Select]:
+@lru_cache(maxsize=512)  # 5 sorts x 16 filter sets x 2 page kinds x 2 dialects = 320 shapes at most
+def _list_statements(sort: str, filters: tuple[bool, bool, bool, bool], keyset: bool,
+                     dialect: str = "sqlite") -> tuple[Select, Select]:
     """(page, count) statements for one query shape, built once.
 
     A filtered page carries its total as a last column (an uncorrelated scalar subquery: evaluated
@@ -103,17 +106,27 @@ def _list_statements(sort: str, filters: tuple[bool, bool, bool, bool], keyset: 
     else:
         # All active chefs = all chefs - inactive ones. SQLite answers a bare count(*) from b-tree page
         # counts and the inactive few by an index seek (~10 us), where counting ~10k active index
-        # entries one by one costs ~250 us per request; PostgreSQL scans either way.
+        # entries one by one costs ~250 us per request. PostgreSQL counts either way (an index-only
+        # scan of the smallest index once the table is vacuumed, ~0.8 ms for 10k chefs), and there
+        # the total rides in the page statement: a round trip costs more than SQLite's whole count.
         every = select(func.count()).select_from(Chef.__table__).scalar_subquery()
         inactive = select(func.count()).select_from(Chef.__table__).where(CHEFS.is_active.is_(False))
-        count, extra = select(every - inactive.scalar_subquery()), ()
+        difference = every - inactive.scalar_subquery()
+        count = select(difference)
+        extra = (difference.label("total"),) if dialect == "postgresql" else ()
     columns = (*LIST_COLUMNS, column.label("sort_key"))
     limit = bindparam("limit")
     if descending:
         order, past = (column.desc(), CHEFS.id.desc()), (lambda a, b: a < b)
     else:
         order, past = (column.asc(), CHEFS.id.asc()), (lambda a, b: a > b)
-    if keyset:
+    if keyset and dialect == "postgresql":
+        # PostgreSQL seeks a row-value comparison on (sort, id) natively: one index range scan,
+        # and a plan in a tenth of the time the UNION ALL form below takes to plan.
+        bound = tuple_(bindparam("last_value", type_=column.type), bindparam("last_id"))
+        page = (select(*columns, *extra).where(*conditions, past(tuple_(column, CHEFS.id), bound))
+                .order_by(*order).limit(limit))
+    elif keyset:
         last_value = bindparam("last_value", type_=column.type)
         same = (select(*columns).where(*conditions, column == last_value, past(CHEFS.id, bindparam("last_id")))
                 .order_by(*order).limit(limit).subquery())
@@ -162,10 +175,11 @@ def list_chefs(*, cuisine: str | None = None, location: str | None = None, min_r
         params["offset"] = (page - 1) * per_page
         page_number = page
     filters = (bool(cuisine), bool(location), min_rating is not None, max_price is not None)
-    page_stmt, count_stmt = _list_statements(sort, filters, bool(cursor))
-    with db.engine.connect() as conn:
+    engine = db.engine
+    page_stmt, count_stmt = _list_statements(sort, filters, bool(cursor), engine.dialect.name)
+    with read_connection(engine) as conn:
         rows = conn.execute(page_stmt, params).all()
-        total = rows[0].total if rows and any(filters) else conn.execute(count_stmt, params).scalar_one()
+        total = rows[0].total if rows and "total" in rows[0]._fields else conn.execute(count_stmt, params).scalar_one()
     next_cursor = None
     if len(rows) > per_page:
         rows = rows[:per_page]
@@ -177,7 +191,7 @@ def list_chefs(*, cuisine: str | None = None, location: str | None = None, min_r
 
 def get_chef(chef_id: int) -> dict:
     """An active chef with its 5 latest reviews (with reviewer names) and booking count."""
-    with db.engine.connect() as conn:
+    with read_connection(db.engine) as conn:
         rows = conn.execute(CHEF_DETAIL, {"chef_id": chef_id}).all()
     if not rows:
         raise NotFound("chef not found", code="chef_not_found")

@@ -8,16 +8,12 @@ from typing import Any
 
 from flask import Flask
 
-from backend.common.cache import init_cache
-from backend.common.insight import init_insight
+from backend.common.domain import discover_domains, register_domains
 from backend.common.json import OrjsonProvider
-from backend.common.timing import install_query_timing, register_server_timing
 from backend.config import DEFAULT_SECRET, INSTANCE_DIR, ROOT, config_for, normalise_database_url
 from backend.database import engine_options, is_sqlite, tune_engine
 from backend.errors import register_error_handlers
-from backend.extensions import compress, db, migrate
-
-API = "/api/v1"
+from backend.extensions import caching, db, insight, migrate, timing
 
 
 def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
@@ -26,9 +22,8 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     load_config(app, config)
     app.json = OrjsonProvider(app)
     register_extensions(app)
-    register_blueprints(app)
+    register_domains(app, discover_domains())
     register_error_handlers(app)
-    register_server_timing(app)
     register_cli(app)
     return app
 
@@ -46,42 +41,23 @@ def load_config(app: Flask, config: Mapping[str, Any] | str | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Database (tuned engine, statement timing), migrations, caches, compression and DB insight."""
+    """Database (tuned engine), statement timing, migrations, response caching and DB insight."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if is_sqlite(url) and ":memory:" not in url:
         os.makedirs(os.path.dirname(url.split("///", 1)[1]) or ".", exist_ok=True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     with app.app_context():
-        tune_engine(db.engine, app.config)
-        install_query_timing(db.engine)
+        engine = db.engine
+    tune_engine(engine, app.config)
+    timing.init_app(app, engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
-    init_cache(app)
-    compress.init_app(app)
-    init_insight(app)
-
-
-def register_blueprints(app: Flask) -> None:
-    """One blueprint per domain, all under /api/v1."""
-    from backend.admin import bp as admin_bp
-    from backend.auth import bp as auth_bp
-    from backend.coocook import bp as coocook_bp
-    from backend.health import bp as health_bp
-    from backend.openapi import bp as openapi_bp
-    from backend.products import bp as products_bp
-
-    app.register_blueprint(health_bp, url_prefix=f"{API}/health")
-    app.register_blueprint(auth_bp, url_prefix=f"{API}/auth")
-    app.register_blueprint(coocook_bp, url_prefix=f"{API}/coocook")
-    app.register_blueprint(products_bp, url_prefix=f"{API}/products")
-    app.register_blueprint(admin_bp, url_prefix=f"{API}/admin")
-    app.register_blueprint(openapi_bp, url_prefix=API)
+    caching.init_app(app)
+    insight.init_app(app, engine)
 
 
 def register_cli(app: Flask) -> None:
-    """Operator commands: `flask users create`, `flask seed`."""
-    from backend.auth.cli import users_cli
-    from backend.seed import seed_command
+    """Core operator commands (domains add their own through their Domain declaration)."""
+    from backend.seeding import seed_command
 
-    app.cli.add_command(users_cli)
     app.cli.add_command(seed_command)

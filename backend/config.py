@@ -93,6 +93,7 @@ class BaseConfig:
     CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "sf:")
     CACHE_GENERATIONS_PATH = env_str("CACHE_GENERATIONS_PATH", str(INSTANCE_DIR / "cache-generations"))
     PUBLIC_MAX_AGE = env_int("PUBLIC_MAX_AGE", 10)
+    RESPONSE_L1_SIZE = env_int("RESPONSE_L1_SIZE", 1000)  # per-worker responses answered before Flask; 0 = off
 
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_BR_LEVEL = 4
@@ -107,8 +108,6 @@ class BaseConfig:
     ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 2)
     ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 19456)
     ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 1)
-    MAX_PER_PAGE = 100
-    DEFAULT_PER_PAGE = 20
     BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 730)
     SLOW_QUERY_MS = env_float("SLOW_QUERY_MS", 50.0)
     # In-app insight (admin endpoints): each worker's snapshot file lives here (one directory per host).
@@ -120,7 +119,7 @@ class BaseConfig:
 
 
 class DevelopmentConfig(BaseConfig):
-    """Local runs (`make run`): the embedded SQLite default."""
+    """Local runs (`make run`): the embedded SQLite default (BaseConfig as it is)."""
 
 
 class ProductionConfig(BaseConfig):
@@ -131,6 +130,7 @@ class TestingConfig(BaseConfig):
     """Tests: cheap password hashing so a suite of registrations stays fast."""
 
     TESTING = True
+    VALIDATE_RESPONSES = True  # every declared success body is checked against its response model
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     CACHE_TYPE = "SimpleCache"

@@ -17,6 +17,7 @@ class APIError(Exception):
 
     status = 400
     code = "bad_request"
+    headers: dict[str, str] = {}  # extra response headers (e.g. Retry-After)
 
     def __init__(self, message: str, details: dict[str, Any] | None = None, code: str | None = None):
         super().__init__(message)
@@ -28,6 +29,13 @@ class APIError(Exception):
 
 class BadRequest(APIError):
     """Malformed request (not JSON, wrong content type)."""
+
+
+class UnsupportedMediaType(APIError):
+    """A body in a media type the route does not take (it takes JSON)."""
+
+    status = 415
+    code = "unsupported_media_type"
 
 
 class ValidationFailed(APIError):
@@ -65,6 +73,14 @@ class Conflict(APIError):
     code = "conflict"
 
 
+class ServiceUnavailable(APIError):
+    """A dependency (the database) is down or the host is draining; retry later."""
+
+    status = 503
+    code = "service_unavailable"
+    headers = {"Retry-After": "5"}
+
+
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the one error shape."""
     return {"error": {"code": code, "message": message, "details": details or {}}}
@@ -84,7 +100,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(APIError)
     def handle_api_error(exc: APIError):
-        return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status
+        return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status, exc.headers
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):

@@ -1,13 +1,18 @@
 """Unbound extension instances; `create_app` binds them with `init_app`."""
 
-from flask_caching import Cache
-from flask_compress import Compress
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
+from backend.caching import ResponseCaching
 from backend.database import Base
+from backend.observability.insight import InsightExtension
+from backend.observability.timing import QueryTiming
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-cache = Cache()
-compress = Compress()
+timing = QueryTiming()
+insight = InsightExtension()
+caching = ResponseCaching()
+# Flask-Caching and Flask-Compress belong to the response cache; named here for tests and tools.
+cache = caching.cache
+compress = caching.compress

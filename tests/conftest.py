@@ -22,7 +22,6 @@ from backend.config import normalise_database_url
 from backend.extensions import db as _db
 from tests import factories
 
-TABLES = ["reviews", "bookings", "auth_tokens", "chefs", "users", "products"]
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -97,10 +96,11 @@ def wipe(app) -> None:
     with app.app_context():
         _db.session.remove()
         with _db.engine.begin() as conn:
+            tables = [t.name for t in reversed(_db.metadata.sorted_tables)]  # children first
             if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+                conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
             else:
-                for table in TABLES:
+                for table in tables:
                     conn.exec_driver_sql(f"DELETE FROM {table}")
         _db.engine.dispose()
 

@@ -13,11 +13,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from backend.admin.plans import missing_indexes
-from backend.common.insight import get_insight
-from backend.common.insight_pool import pool_status
 from backend.common.pagination import decode_cursor, encode_cursor, envelope, invalid_cursor
 from backend.database import write_transaction
 from backend.extensions import db
+from backend.observability.insight import get_insight
+from backend.observability.pool import pool_status
 
 SORT = "total"
 SKIP_TABLES = {"alembic_version"}

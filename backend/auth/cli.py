@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from backend.auth import services
+from backend.common.actor import ROLES
 from backend.errors import APIError
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -13,7 +14,7 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 
 @users_cli.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(services.ROLES), default="user", show_default=True)
+@click.option("--role", type=click.Choice([str(r) for r in ROLES]), default="user", show_default=True)
 @click.option("--name", default=None, help="Display name (default: the part of EMAIL before @).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="Password (prompted when omitted).")
@@ -25,10 +26,11 @@ def create_user(email: str, role: str, name: str | None, password: str, cuisine:
     """Create a user with any role; a chef also gets a chef profile."""
     if len(password) < 8:
         raise click.BadParameter("must be at least 8 characters", param_hint="--password")
-    chef = {"cuisine_type": cuisine, "location": location, "price_per_session": price} if role == "chef" else None
+    # Passed to the domains' user_created hooks: CooCook makes a chef's profile from them.
+    profile = {"cuisine_type": cuisine, "location": location, "price_per_session": price}
     try:
-        user = services.create_user(email, password, name or email.split("@", 1)[0], role, chef)
+        user = services.create_user(email, password, name or email.split("@", 1)[0], role, profile)
     except APIError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"created {user['role']} {user['email']} (id {user['id']}"
-               + (f", chef {user['chef_id']})" if user["chef_id"] else ")"))
+               + (f", chef {user['chef_id']})" if user.get("chef_id") else ")"))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.common.models import created_at_column
+from backend.common.actor import Role
+from backend.common.models import created_at_column, one_of
 from backend.extensions import db
 
 
@@ -20,8 +21,10 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     name: Mapped[str] = mapped_column(String(120), nullable=False)
-    role: Mapped[str] = mapped_column(String(16), nullable=False, default="user")
+    role: Mapped[str] = mapped_column(String(16), nullable=False, default=Role.USER.value)
     created_at: Mapped[dt.datetime] = created_at_column()
+
+    __table_args__ = (CheckConstraint(one_of("role", Role), name="role_valid"),)
 
 
 class AuthToken(db.Model):

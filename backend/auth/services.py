@@ -1,4 +1,8 @@
-"""Accounts and tokens: Argon2id hashes, opaque random tokens stored as SHA-256, one-query auth."""
+"""Accounts and tokens: Argon2id hashes, opaque random tokens stored as SHA-256, one-query auth.
+
+Auth knows nothing of other domains: a domain that keeps a profile per account (CooCook's chef
+profile) declares a `user_created` hook, run inside the same transaction as the new account, and
+an `actor_profile` hook that adds its fields to `/auth/me`."""
 
 from __future__ import annotations
 
@@ -6,20 +10,22 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.auth.models import AuthToken, User
+from backend.common.actor import ROLES, Actor, Role
+from backend.common.domain import hooks
 from backend.database import write_transaction
-from backend.errors import Conflict, Unauthorized, ValidationFailed
+from backend.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from backend.extensions import db
 
-ROLES = ("user", "chef", "admin")
 # Verifying against this keeps a login for an unknown email as slow as one for a known email.
 _DUMMY_HASH: dict[tuple, str] = {}
 
@@ -41,16 +47,19 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def user_dict(row: Any) -> dict:
-    """The public view of a user row."""
-    return {"id": row.id, "email": row.email, "name": row.name, "role": row.role,
-            "chef_id": getattr(row, "chef_id", None)}
+def actor_dict(actor: Actor) -> dict:
+    """The public view of the signed-in account, with the fields domains add (e.g. chef_id)."""
+    view: dict[str, Any] = {"id": actor.id, "email": actor.email, "name": actor.name, "role": str(actor.role)}
+    for contribute in hooks(current_app, "actor_profile"):
+        view.update(contribute(actor))
+    return view
 
 
-def create_user(email: str, password: str, name: str, role: str = "user", chef: dict | None = None) -> dict:
-    """Create a user (and, for a chef, their chef profile) in one transaction; 409 on a taken email."""
-    from backend.coocook.models import Chef
+def create_user(email: str, password: str, name: str, role: str = Role.USER, profile: dict | None = None) -> dict:
+    """Create an account in one transaction with whatever `user_created` hooks add; 409 on a taken email.
 
+    `profile` is passed to the hooks (e.g. a chef's cuisine and price for CooCook's profile).
+    """
     if role not in ROLES:
         raise ValidationFailed("invalid role", {"fields": {"role": f"must be one of {', '.join(ROLES)}"}})
     email = email.strip().lower()
@@ -58,21 +67,19 @@ def create_user(email: str, password: str, name: str, role: str = "user", chef: 
     try:
         with write_transaction(db.session) as session:
             user_id = session.execute(insert(User).values(
-                email=email, password_hash=password_hash, name=name, role=role).returning(User.id)).scalar_one()
-            chef_id = None
-            if role == "chef":
-                profile = {"name": name, "bio": "", "cuisine_type": "general", "location": "unknown",
-                           "price_per_session": 100.0, **(chef or {})}
-                chef_id = session.execute(insert(Chef).values(user_id=user_id, **profile)
-                                          .returning(Chef.id)).scalar_one()
+                email=email, password_hash=password_hash, name=name, role=str(role)).returning(User.id)).scalar_one()
+            user = {"id": user_id, "email": email, "name": name, "role": str(role)}
+            actor = Actor(user_id, Role(role), email, name)
+            added = [hook(session, actor, profile or {}) for hook in hooks(current_app, "user_created")]
     except IntegrityError:
         raise Conflict("email already registered", {"fields": {"email": "already registered"}},
                        code="email_taken") from None
-    if chef_id is not None:
-        from backend.common.cache import invalidate
-
-        invalidate("chefs")
-    return {"id": user_id, "email": email, "name": name, "role": role, "chef_id": chef_id}
+    for extra in added:  # each hook returns (fields for the response, its after-commit callback)
+        fields, after_commit = extra
+        user.update(fields)
+        if after_commit is not None:
+            after_commit()
+    return user
 
 
 def issue_token(user_id: int) -> dict:
@@ -105,18 +112,31 @@ def login(email: str, password: str) -> dict:
     return issue_token(user_id)
 
 
-def user_for_token(token: str) -> Any:
-    """The user row (with chef_id) for a live token, in one statement; None if unknown or expired."""
-    from backend.coocook.models import Chef
-
+def actor_for_token(token: str) -> Actor | None:
+    """The Actor of a live token, in one statement; None if unknown or expired."""
     digest = hash_token(token)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     row = db.session.execute(
-        select(User.id, User.email, User.name, User.role, Chef.id.label("chef_id"), AuthToken.token_hash)
+        select(User.id, User.email, User.name, User.role, AuthToken.token_hash)
         .join(AuthToken, AuthToken.user_id == User.id)
-        .outerjoin(Chef, Chef.user_id == User.id)
         .where(AuthToken.token_hash == digest, AuthToken.expires_at > now)).first()
     # The lookup is by digest; compare again in constant time so no timing depends on the match.
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
-    return row
+    return Actor(row.id, Role(row.role), row.email, row.name)
+
+
+def require_user(roles: Iterable[str]) -> Actor:
+    """The signed-in actor of this request, or 401 (no/bad token) / 403 (role not allowed).
+
+    Installed as the app's authenticator (common.actor), which is how `api_route` reaches it.
+    """
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("missing bearer token", code="missing_token")
+    actor = actor_for_token(token.strip())
+    if actor is None:
+        raise Unauthorized("invalid or expired token", code="invalid_token")
+    if actor.role not in roles:
+        raise Forbidden("your role may not do this")
+    return actor

@@ -1,19 +1,23 @@
-"""`api_route`: one decorator that registers a view, authenticates, validates input and records
-the operation for the OpenAPI document, so the schemas that validate are the ones documented."""
+"""`api_route`: one decorator that registers a view, authenticates, validates input, applies the
+declared status and records the operation for the OpenAPI document, so the schemas that validate
+are the ones documented. With `VALIDATE_RESPONSES` on (tests), every declared success response is
+also validated against its response model, so the document cannot drift from what is served."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, g
-from pydantic import BaseModel
+from flask import Blueprint, Response, current_app, g, jsonify
+from pydantic import BaseModel, ValidationError
 
+from backend.common.actor import ROLES, require_actor
 from backend.common.validation import parse_body, parse_query
 
-ROLES = ("user", "chef", "admin")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -35,37 +39,58 @@ class Operation:
 OPERATIONS: dict[str, Operation] = {}
 
 
+class ResponseContractError(RuntimeError):
+    """A view returned a body its declared response model rejects (raised only when validating)."""
+
+
 def api_route(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
               body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
               response: type[BaseModel] | None = None, status: int = 200,
               roles: Iterable[str] | None = None, errors: Iterable[int] = ()) -> Callable:
     """Register `fn` on `bp`; pass it `body=`/`query=` models and require one of `roles` if given.
 
-    roles=None is public; roles=ROLES is any signed-in user; the signed-in user is `g.user`.
+    roles=None is public; roles=ROLES is any signed-in account, available as `current_actor()`.
+    The view returns the body (a dict) and the decorator answers it with `status`; a view that
+    builds its own Response (cached views, 304s) returns that instead.
     """
-    allowed = tuple(roles) if roles is not None else None
+    allowed = tuple(str(r) for r in roles) if roles is not None else None
 
     def decorator(fn: Callable) -> Callable:
         endpoint = f"{bp.name}.{fn.__name__}"
-        codes = set(errors) | ({422} if body or query else set()) | ({400} if body else set())
+        codes = set(errors) | ({422} if body or query else set()) | ({400, 415} if body else set())
         if allowed is not None:
             codes |= {401} | ({403} if set(allowed) != set(ROLES) else set())
-        OPERATIONS[endpoint] = Operation(endpoint, method.lower(), summary, [bp.name], body, query,
-                                         response, status, allowed, sorted(codes))
+        op = OPERATIONS[endpoint] = Operation(endpoint, method.lower(), summary, [bp.name], body, query,
+                                              response, status, allowed, sorted(codes))
 
         @wraps(fn)
         def view(**kwargs: Any):
             if allowed is not None:
-                from backend.common.auth import require_user  # late: auth models import common
-
-                g.user = require_user(allowed)
+                g.actor = require_actor(allowed)
             if query is not None:
                 kwargs["query"] = parse_query(query)
             if body is not None:
                 kwargs["body"] = parse_body(body)
-            return fn(**kwargs)
+            result = fn(**kwargs)
+            answer = result if isinstance(result, Response) else jsonify(result)
+            if not isinstance(result, Response):
+                answer.status_code = status
+            if current_app.config.get("VALIDATE_RESPONSES"):
+                _check_contract(op, answer)
+            return answer
 
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
         return view
 
     return decorator
+
+
+def _check_contract(op: Operation, answer: Response) -> None:
+    """Validate a declared success body against its response model (tests turn this on)."""
+    if op.response is None or answer.status_code != op.status or answer.mimetype != "application/json":
+        return
+    try:
+        op.response.model_validate_json(answer.get_data())
+    except ValidationError as exc:
+        log.error("response of %s breaks %s: %s", op.endpoint, op.response.__name__, exc)
+        raise ResponseContractError(f"{op.endpoint} answered a body its {op.response.__name__} rejects") from exc

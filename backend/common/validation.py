@@ -8,7 +8,7 @@ import orjson
 from flask import request
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from backend.errors import BadRequest, ValidationFailed, field_errors
+from backend.errors import BadRequest, UnsupportedMediaType, ValidationFailed, field_errors
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -26,7 +26,10 @@ class QuerySchema(BaseModel):
 
 
 def parse_body(model: type[M]) -> M:
-    """The JSON body validated against `model`."""
+    """The JSON body validated against `model`; a body sent as anything but JSON is a 415."""
+    if not request.is_json:  # e.g. text/plain: a browser sends it cross-origin without a preflight
+        raise UnsupportedMediaType("request body must be sent as application/json",
+                                   {"location": "body", "content_type": request.mimetype or None})
     raw = request.get_data(cache=True)
     if not raw:
         raise BadRequest("request body must be a JSON object", {"location": "body"}, code="invalid_json")

@@ -10,6 +10,7 @@ same transaction as the write that changes them.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -28,12 +29,27 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.common.models import created_at_column, utcnow
+from backend.common.models import created_at_column, one_of, utcnow
 from backend.extensions import db
 
-SLOTS = ("lunch", "dinner")
-STATUSES = ("pending", "confirmed", "completed", "cancelled")
-LIVE = "status <> 'cancelled'"
+
+class Slot(StrEnum):
+    """The two sittings a chef can be booked for on a date."""
+
+    LUNCH = "lunch"
+    DINNER = "dinner"
+
+
+class BookingStatus(StrEnum):
+    """A booking's lifecycle: pending -> confirmed -> completed; pending/confirmed -> cancelled."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+LIVE = f"status <> '{BookingStatus.CANCELLED}'"
 
 
 class Chef(db.Model):
@@ -78,14 +94,14 @@ class Booking(db.Model):
     date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     slot: Mapped[str] = mapped_column(String(10), nullable=False)
     guests: Mapped[int] = mapped_column(Integer, nullable=False)
-    status: Mapped[str] = mapped_column(String(12), nullable=False, default="pending")
+    status: Mapped[str] = mapped_column(String(12), nullable=False, default=BookingStatus.PENDING.value)
     price: Mapped[float] = mapped_column(Numeric(10, 2, asdecimal=False), nullable=False)
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
-        CheckConstraint("slot IN ('lunch', 'dinner')", name="slot_valid"),
-        CheckConstraint("status IN ('pending', 'confirmed', 'completed', 'cancelled')", name="status_valid"),
+        CheckConstraint(one_of("slot", Slot), name="slot_valid"),
+        CheckConstraint(one_of("status", BookingStatus), name="status_valid"),
         CheckConstraint("guests >= 1 AND guests <= 50", name="guests_range"),
         Index("uq_bookings_live_slot", "chef_id", "date", "slot", unique=True,
               sqlite_where=text(LIVE), postgresql_where=text(LIVE)),

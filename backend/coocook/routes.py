@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from backend.common.api import ROLES, api_route
-from backend.common.auth import current_user
-from backend.common.cache import cached_response
+from backend.caching.view import cached_response
+from backend.common.actor import ROLES, current_actor
+from backend.common.api import api_route
 from backend.coocook import bp
 from backend.coocook.schemas import (
     BookingIn,
@@ -39,46 +39,46 @@ def get_chef(chef_id: int):
 @api_route(bp, "/chefs/<int:chef_id>", "PATCH", summary="Edit a chef profile (its chef or an admin)",
            body=ChefUpdateIn, response=ChefOut, roles=ROLES, errors=[404])
 def update_chef(chef_id: int, body: ChefUpdateIn):
-    return chefs.update_chef(current_user(), chef_id, body.model_dump(exclude_unset=True))
+    return chefs.update_chef(current_actor(), chef_id, body.model_dump(exclude_unset=True))
 
 
 @api_route(bp, "/bookings", "POST", summary="Book a chef for a date and slot", body=BookingIn,
            response=BookingOut, status=201, roles=ROLES, errors=[409])
 def create_booking(body: BookingIn):
-    return bookings.create_booking(current_user(), body.chef_id, body.date, body.slot, body.guests), 201
+    return bookings.create_booking(current_actor(), body.chef_id, body.date, body.slot, body.guests)
 
 
 @api_route(bp, "/bookings", summary="My bookings (a chef also sees bookings of their profile)",
            query=BookingListQuery, response=BookingPage, roles=ROLES)
 def list_bookings(query: BookingListQuery):
-    return bookings.list_bookings(current_user(), **query.model_dump())
+    return bookings.list_bookings(current_actor(), **query.model_dump())
 
 
 @api_route(bp, "/bookings/<int:booking_id>", summary="One of my bookings", response=BookingOut, roles=ROLES,
            errors=[404])
 def get_booking(booking_id: int):
-    return bookings.get_booking(current_user(), booking_id)
+    return bookings.get_booking(current_actor(), booking_id)
 
 
 @api_route(bp, "/bookings/<int:booking_id>/cancel", "POST", summary="Cancel (the user or the chef)",
            response=BookingOut, roles=ROLES, errors=[404, 409])
 def cancel_booking(booking_id: int):
-    return bookings.transition(current_user(), booking_id, "cancel")
+    return bookings.transition(current_actor(), booking_id, "cancel")
 
 
 @api_route(bp, "/bookings/<int:booking_id>/confirm", "POST", summary="Confirm (the chef)",
            response=BookingOut, roles=ROLES, errors=[403, 404, 409])
 def confirm_booking(booking_id: int):
-    return bookings.transition(current_user(), booking_id, "confirm")
+    return bookings.transition(current_actor(), booking_id, "confirm")
 
 
 @api_route(bp, "/bookings/<int:booking_id>/complete", "POST", summary="Mark completed (the chef)",
            response=BookingOut, roles=ROLES, errors=[403, 404, 409])
 def complete_booking(booking_id: int):
-    return bookings.transition(current_user(), booking_id, "complete")
+    return bookings.transition(current_actor(), booking_id, "complete")
 
 
 @api_route(bp, "/bookings/<int:booking_id>/review", "POST", summary="Review a completed booking (its user)",
            body=ReviewIn, response=ReviewOut, status=201, roles=ROLES, errors=[403, 404, 409])
 def review_booking(booking_id: int, body: ReviewIn):
-    return reviews.create_review(current_user(), booking_id, body.rating, body.comment), 201
+    return reviews.create_review(current_actor(), booking_id, body.rating, body.comment)

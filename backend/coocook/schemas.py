@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from backend.common.pagination import PageQuery
 from backend.common.validation import BodySchema
+from backend.coocook.models import BookingStatus, Slot
 
 SortName = Literal["rating", "-rating", "price", "-price", "newest"]
 
@@ -39,14 +40,14 @@ class BookingIn(BodySchema):
 
     chef_id: int = Field(ge=1)
     date: dt.date
-    slot: Literal["lunch", "dinner"]
+    slot: Slot
     guests: int = Field(ge=1, le=50)
 
 
 class BookingListQuery(PageQuery):
     """Filters for my bookings."""
 
-    status: Literal["pending", "confirmed", "completed", "cancelled"] | None = None
+    status: BookingStatus | None = None
 
 
 class ReviewIn(BodySchema):
@@ -106,9 +107,9 @@ class BookingOut(BaseModel):
     user_id: int
     user_name: str
     date: dt.date
-    slot: str
+    slot: Slot
     guests: int
-    status: str
+    status: BookingStatus
     price: float
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from backend.common.api import api_route
+from backend.errors import ServiceUnavailable
 from backend.health import bp, services
 
 
@@ -24,6 +25,5 @@ def health():
 def ready():
     ok, detail = services.database_ready()
     if not ok:
-        return {"error": {"code": "database_unavailable", "message": "database unreachable",
-                          "details": {"reason": detail}}}, 503
+        raise ServiceUnavailable("database unreachable", {"reason": detail}, code="database_unavailable")
     return {"status": "ok", "database": detail}

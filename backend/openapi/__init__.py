@@ -2,6 +2,10 @@
 
 from flask import Blueprint
 
+from backend.common.domain import Domain
+
 bp = Blueprint("openapi", __name__)
 
 from backend.openapi import routes  # noqa: E402,F401  (registers the views on bp)
+
+domain = Domain("openapi", bp, "")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app
+import hashlib
+from functools import lru_cache
 
+from flask import Flask, current_app
+
+from backend.caching.view import public_response
 from backend.common.api import api_route
-from backend.common.cache import public_response
 from backend.common.json import dumps_bytes
 from backend.openapi import bp
 from backend.openapi.services import build_document
@@ -13,10 +16,11 @@ from backend.openapi.services import build_document
 
 @api_route(bp, "/openapi.json", summary="This document")
 def openapi_document():
-    cached = current_app.extensions.get("sf_openapi")
-    if cached is None:  # built once per process: the document only changes with the code
-        import hashlib
+    body, etag = _document(current_app._get_current_object())
+    return public_response(body, etag, 300)
 
-        body = dumps_bytes(build_document(current_app))
-        cached = current_app.extensions["sf_openapi"] = (hashlib.blake2b(body, digest_size=12).hexdigest(), body)
-    return public_response(cached[1], cached[0], 300)
+
+@lru_cache(maxsize=8)  # per app (tests build many): the document only changes with the code
+def _document(app: Flask) -> tuple[bytes, str]:
+    body = dumps_bytes(build_document(app))
+    return body, hashlib.blake2b(body, digest_size=12).hexdigest()

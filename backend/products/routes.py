@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from backend.caching.view import cached_response
 from backend.common.api import api_route
-from backend.common.cache import cached_response
 from backend.common.pagination import PageQuery
 from backend.products import bp, services
 from backend.products.schemas import ProductOut, ProductPage

@@ -16,19 +16,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from backend.auth.models import User
-from backend.common.cache import invalidate
+from backend.caching import invalidate
+from backend.common.actor import Actor, Role
 from backend.common.models import utcnow
 from backend.common.pagination import decode_cursor, encode_cursor, envelope, invalid_cursor
-from backend.coocook.models import Booking, Chef
+from backend.coocook.models import Booking, BookingStatus, Chef
 from backend.database import write_transaction
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.extensions import db
 
+PENDING, CONFIRMED, COMPLETED, CANCELLED = BookingStatus
 # action -> (allowed current statuses, new status, who may do it)
 TRANSITIONS = {
-    "confirm": ({"pending"}, "confirmed", "chef"),
-    "complete": ({"confirmed"}, "completed", "chef"),
-    "cancel": ({"pending", "confirmed"}, "cancelled", "party"),
+    "confirm": ({PENDING}, CONFIRMED, "chef"),
+    "complete": ({CONFIRMED}, COMPLETED, "chef"),
+    "cancel": ({PENDING, CONFIRMED}, CANCELLED, "party"),
 }
 Owner = aliased(User)
 COLUMNS = (Booking.id, Booking.chef_id, Chef.name.label("chef_name"), Booking.user_id,
@@ -47,12 +49,14 @@ def _joined():
     return select(*COLUMNS).join(Chef, Chef.id == Booking.chef_id).join(Owner, Owner.id == Booking.user_id)
 
 
-def _visible(actor: Any):
-    """The SQL condition for the bookings `actor` may see."""
-    if actor.role == "admin":
+def _visible(actor: Actor):
+    """The SQL condition for the bookings `actor` may see (a chef's profile is found in the same
+    statement: the actor carries no domain data)."""
+    if actor.role == Role.ADMIN:
         return None
-    if actor.chef_id is not None:
-        return or_(Booking.user_id == actor.id, Booking.chef_id == actor.chef_id)
+    if actor.role == Role.CHEF:
+        own_profile = select(Chef.id).where(Chef.user_id == actor.id).scalar_subquery()
+        return or_(Booking.user_id == actor.id, Booking.chef_id == own_profile)
     return Booking.user_id == actor.id
 
 
@@ -61,7 +65,7 @@ def _is_live_slot_clash(exc: IntegrityError) -> bool:
     return "uq_bookings_live_slot" in text or "bookings.chef_id, bookings.date, bookings.slot" in text
 
 
-def create_booking(actor: Any, chef_id: int, date: dt.date, slot: str, guests: int) -> dict:
+def create_booking(actor: Actor, chef_id: int, date: dt.date, slot: str, guests: int) -> dict:
     """Book `chef_id` for `date`/`slot`; 409 when the slot already has a live booking."""
     today = dt.datetime.now(dt.UTC).date()
     horizon = today + dt.timedelta(days=current_app.config["BOOKING_HORIZON_DAYS"])
@@ -80,7 +84,7 @@ def create_booking(actor: Any, chef_id: int, date: dt.date, slot: str, guests: i
                     "chef_id": "you cannot book your own chef profile"}})
             now = utcnow()
             booking_id = session.execute(insert(Booking).values(
-                user_id=actor.id, chef_id=chef_id, date=date, slot=slot, guests=guests, status="pending",
+                user_id=actor.id, chef_id=chef_id, date=date, slot=slot, guests=guests, status=PENDING,
                 price=chef.price_per_session, created_at=now, updated_at=now).returning(Booking.id)).scalar_one()
             session.execute(update(Chef).where(Chef.id == chef_id).values(booking_count=Chef.booking_count + 1))
     except IntegrityError as exc:
@@ -91,10 +95,10 @@ def create_booking(actor: Any, chef_id: int, date: dt.date, slot: str, guests: i
     invalidate("chefs", f"chef:{chef_id}")
     return {"id": booking_id, "chef_id": chef_id, "chef_name": chef.name, "user_id": actor.id,
             "user_name": actor.name, "date": date.isoformat(), "slot": slot, "guests": guests,
-            "status": "pending", "price": chef.price_per_session, "created_at": now, "updated_at": now}
+            "status": PENDING, "price": chef.price_per_session, "created_at": now, "updated_at": now}
 
 
-def list_bookings(actor: Any, *, status: str | None = None, page: int = 1, per_page: int = 20,
+def list_bookings(actor: Actor, *, status: str | None = None, page: int = 1, per_page: int = 20,
                   cursor: str | None = None) -> dict:
     """The bookings `actor` is party to (all for an admin), newest first; offset or keyset pages."""
     conditions = [c for c in (_visible(actor), Booking.status == status if status else None) if c is not None]
@@ -116,7 +120,7 @@ def list_bookings(actor: Any, *, status: str | None = None, page: int = 1, per_p
     return envelope([booking_item(r) for r in rows], page_number, per_page, total, next_cursor)
 
 
-def get_booking(actor: Any, booking_id: int) -> dict:
+def get_booking(actor: Actor, booking_id: int) -> dict:
     """One booking the actor may see; 404 otherwise."""
     visible = _visible(actor)
     query = _joined().where(Booking.id == booking_id)
@@ -126,15 +130,16 @@ def get_booking(actor: Any, booking_id: int) -> dict:
     return booking_item(row)
 
 
-def transition(actor: Any, booking_id: int, action: str) -> dict:
+def transition(actor: Actor, booking_id: int, action: str) -> dict:
     """Apply `action` (confirm, complete, cancel) if legal for the current status and the actor."""
     allowed_from, new_status, who = TRANSITIONS[action]
     with write_transaction(db.session) as session:
-        row = session.execute(select(Booking.id, Booking.user_id, Booking.chef_id, Booking.status)
-                              .where(Booking.id == booking_id)).first()
-        is_chef = row is not None and actor.chef_id is not None and row.chef_id == actor.chef_id
+        row = session.execute(select(Booking.id, Booking.user_id, Booking.chef_id, Booking.status,
+                                     Chef.user_id.label("chef_user_id"))
+                              .join(Chef, Chef.id == Booking.chef_id).where(Booking.id == booking_id)).first()
+        is_chef = row is not None and row.chef_user_id == actor.id
         is_user = row is not None and row.user_id == actor.id
-        if row is None or not (is_chef or is_user or actor.role == "admin"):
+        if row is None or not (is_chef or is_user or actor.is_admin):
             raise NotFound("booking not found", code="booking_not_found")
         if who == "chef" and not is_chef:
             raise Forbidden(f"only the booked chef can {action} a booking")
@@ -145,9 +150,9 @@ def transition(actor: Any, booking_id: int, action: str) -> dict:
                                .values(status=new_status, updated_at=utcnow())).rowcount
         if not done:  # changed under us (PostgreSQL read committed); the caller may retry
             raise Conflict("booking changed concurrently; retry", code="concurrent_update")
-        if new_status == "cancelled":
+        if new_status == CANCELLED:
             session.execute(update(Chef).where(Chef.id == row.chef_id)
                             .values(booking_count=Chef.booking_count - 1))
-    if new_status == "cancelled":
+    if new_status == CANCELLED:
         invalidate("chefs", f"chef:{row.chef_id}")
     return get_booking(actor, booking_id)

@@ -27,7 +27,8 @@ from sqlalchemy import bindparam, func, select, true, tuple_, union_all, update
 from sqlalchemy.sql import Select
 
 from backend.auth.models import User
-from backend.common.cache import invalidate
+from backend.caching import invalidate
+from backend.common.actor import Actor
 from backend.common.pagination import decode_cursor, encode_cursor, envelope, invalid_cursor
 from backend.coocook.models import Chef, Review
 from backend.database import read_connection, write_transaction
@@ -203,11 +204,11 @@ def get_chef(chef_id: int) -> dict:
                                 "created_at": r.reviewed_at, "reviewer_name": r.reviewer_name} for r in reviews]}
 
 
-def update_chef(actor: Any, chef_id: int, changes: dict) -> dict:
+def update_chef(actor: Actor, chef_id: int, changes: dict) -> dict:
     """Edit a chef profile: its owner or an admin; anyone else sees 404. Invalidates its caches."""
     with write_transaction(db.session) as session:
         owner = session.execute(select(Chef.user_id).where(Chef.id == chef_id)).first()
-        if owner is None or (actor.role != "admin" and owner.user_id != actor.id):
+        if owner is None or (not actor.is_admin and owner.user_id != actor.id):
             raise NotFound("chef not found", code="chef_not_found")
         if changes:
             session.execute(update(Chef).where(Chef.id == chef_id).values(**changes))

@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from backend.common.cache import invalidate
+from backend.caching import invalidate
+from backend.common.actor import Actor
 from backend.common.models import utcnow
-from backend.coocook.models import Booking, Chef, Review
+from backend.coocook.models import Booking, BookingStatus, Chef, Review
 from backend.database import write_transaction
 from backend.errors import Conflict, Forbidden, NotFound
 from backend.extensions import db
 
 
-def create_review(actor: Any, booking_id: int, rating: int, comment: str) -> dict:
+def create_review(actor: Actor, booking_id: int, rating: int, comment: str) -> dict:
     """Review a completed booking once; rating and rating_count change atomically with the insert."""
     try:
         with write_transaction(db.session) as session:
-            row = session.execute(select(Booking.user_id, Booking.chef_id, Booking.status)
-                                  .where(Booking.id == booking_id)).first()
-            is_party = row is not None and (row.user_id == actor.id or row.chef_id == actor.chef_id)
-            if row is None or not (is_party or actor.role == "admin"):
+            row = session.execute(select(Booking.user_id, Booking.chef_id, Booking.status,
+                                         Chef.user_id.label("chef_user_id"))
+                                  .join(Chef, Chef.id == Booking.chef_id).where(Booking.id == booking_id)).first()
+            is_party = row is not None and actor.id in (row.user_id, row.chef_user_id)
+            if row is None or not (is_party or actor.is_admin):
                 raise NotFound("booking not found", code="booking_not_found")
             if row.user_id != actor.id:
                 raise Forbidden("only the booking's user can review it")
-            if row.status != "completed":
+            if row.status != BookingStatus.COMPLETED:
                 raise Conflict("only a completed booking can be reviewed", {"status": row.status},
                                code="booking_not_completed")
             now = utcnow()

@@ -12,12 +12,12 @@ import pytest
 import sqlalchemy as sa
 
 from backend.admin.plans import missing_indexes
-from backend.common import insight_store as store
-from backend.common.insight import Insight
-from backend.common.insight_pool import instrument_pool
-from backend.common.sqlplan import normalise_sql, statement_id
 from backend.coocook.models import Chef
 from backend.extensions import db as _db
+from backend.observability import store
+from backend.observability.insight import Insight, get_insight
+from backend.observability.pool import instrument_pool
+from backend.observability.sqlplan import normalise_sql, statement_id
 from tests.conftest import make_app
 from tests.factories import ChefFactory
 
@@ -153,7 +153,7 @@ def _worker_file(directory, pid: int, requests: int, count: int, key: str, sql: 
 
 
 def test_workers_merge_through_snapshot_files(insight_app, admin):
-    directory = insight_app.extensions["sf_insight"].directory
+    directory = get_insight(insight_app).directory
     sql = "SELECT chefs.id FROM chefs WHERE chefs.name = ?"
     key = statement_id(sql)
     live_pid, dead_pid = os.getppid(), _dead_pid()  # another live worker, and one that died uncleanly
@@ -176,7 +176,7 @@ def test_workers_merge_through_snapshot_files(insight_app, admin):
     assert not (directory / f"{dead_pid}.json").exists() and (directory / f"{live_pid}.json").exists()
     assert (directory / store.ARCHIVE).exists()
 
-    insight_app.extensions["sf_insight"].flush()  # our own file is skipped: live data is used instead
+    get_insight(insight_app).flush()  # our own file is skipped: live data is used instead
     assert (directory / f"{os.getpid()}.json").exists()
     chefs_again, _, slow_again = read()
     assert chefs_again["requests"] == chefs["requests"] + 0  # admin reads are counted, list_chefs is not
@@ -202,7 +202,7 @@ def test_optimize_analyzes_and_suggests_missing_index(insight_app, db, admin, ba
 
 
 def test_failed_plan_is_recorded_not_raised(insight_app):
-    insight = insight_app.extensions["sf_insight"]
+    insight = get_insight(insight_app)
     with insight_app.app_context():
         _db.session.execute(sa.text("SELECT 1")).all()
         _db.session.remove()

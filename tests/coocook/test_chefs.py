@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from backend.caching import response_cache
 from tests.conftest import statements
 from tests.factories import BookingFactory, ChefFactory, ReviewFactory, UserFactory
 
@@ -123,7 +124,7 @@ def test_list_statement_count_does_not_grow_with_page_size(app, db):
     for _ in range(120):
         ChefFactory()
     app.config["CACHE_TYPE"] = "NullCache"
-    app.extensions["sf_response_cache"].enabled = False
+    response_cache(app).enabled = False
     client = app.test_client()
     for params in ({}, {"cuisine": "korean"}, {"sort": "newest"}):
         one = client.get(LIST, query_string={**params, "per_page": 1})
@@ -133,7 +134,7 @@ def test_list_statement_count_does_not_grow_with_page_size(app, db):
 
 
 def test_detail_statement_count_does_not_grow_with_reviews(app, db):
-    app.extensions["sf_response_cache"].enabled = False
+    response_cache(app).enabled = False
     few, many = ChefFactory(), ChefFactory()
     for chef, n in ((few, 1), (many, 6)):
         for _ in range(n):

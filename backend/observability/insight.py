@@ -3,7 +3,7 @@
 Hot path (what every request and statement pays):
 - per statement: one thread-local assignment (the parameters, in case the statement turns out
   slow) and one comparison against SLOW_QUERY_MS; normalising happens only for slow ones;
-- per request: one dict update under a lock (the `sf_endpoint_stats` hook of common.timing).
+- per request: one dict update under a lock (a request observer of observability.timing).
 
 Never on the request path: EXPLAIN and file I/O. Each new slow statement shape queues one
 EXPLAIN job (with the parameters of that execution); a background thread takes those plans on
@@ -31,11 +31,10 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from backend.common import insight_store as store
-from backend.common.insight_pool import instrument_pool, pool_status
-from backend.common.sqlplan import explain, first_parameters, is_explainable, normalise_sql, statement_id
-from backend.common.timing import add_statement_observer
-from backend.extensions import db
+from backend.observability import store
+from backend.observability.pool import instrument_pool, pool_status
+from backend.observability.sqlplan import explain, first_parameters, is_explainable, normalise_sql, statement_id
+from backend.observability.timing import QueryTiming
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +47,7 @@ _last = threading.local()  # (statement, parameters) of this thread's latest sta
 _instances: weakref.WeakSet[Insight] = weakref.WeakSet()
 _flusher_lock = threading.Lock()
 _flusher_pid = 0
+_process_hooks = False  # atexit / at-fork hooks, registered by the first init_app, not at import
 
 
 class Insight:
@@ -273,28 +273,38 @@ def _retire_all() -> None:
             log.exception("insight: could not fold this worker's data into the archive")
 
 
-atexit.register(_retire_all)
-os.register_at_fork(after_in_child=_after_fork_in_child)
+def _register_process_hooks() -> None:
+    """Once per process: fold worker data into the archive at exit, reset it in forked children."""
+    global _process_hooks
+    if not _process_hooks:
+        _process_hooks = True
+        atexit.register(_retire_all)
+        os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def init_insight(app: Flask) -> Insight:
-    """Attach the insight collector to the app's engine and the per-request stats hook."""
-    with app.app_context():
-        engine = db.engine
-    insight = Insight(engine, app.config)
-    engine._sf_insight = insight
-    event.listen(engine, "before_cursor_execute", _remember_parameters)
-    event.listen(engine, "engine_disposed", lambda eng: instrument_pool(insight, eng.pool))
-    instrument_pool(insight, engine.pool)
-    add_statement_observer(_observe)
-    app.extensions["sf_insight"] = insight
-    app.extensions["sf_endpoint_stats"] = insight.record_request
-    if insight.directory is not None:
-        _instances.add(insight)
-        _ensure_flusher()
-    return insight
+class InsightExtension:
+    """Extension object: `insight.init_app(app, engine)`; `get_insight()` is the typed accessor."""
+
+    key = "observability.insight"
+
+    def init_app(self, app: Flask, engine: Engine) -> Insight:
+        """Attach the collector to `engine`, its pool and the app's request observers."""
+        collector = Insight(engine, app.config)
+        engine._sf_insight = collector
+        event.listen(engine, "before_cursor_execute", _remember_parameters)
+        event.listen(engine, "engine_disposed", lambda eng: instrument_pool(collector, eng.pool))
+        instrument_pool(collector, engine.pool)
+        timing = QueryTiming.state(app)
+        timing.statement_observers.append(_observe)
+        timing.request_observers.append(collector.record_request)
+        app.extensions[self.key] = collector
+        if collector.directory is not None:
+            _register_process_hooks()
+            _instances.add(collector)
+            _ensure_flusher()
+        return collector
 
 
-def get_insight() -> Insight:
-    """The current app's collector."""
-    return current_app.extensions["sf_insight"]
+def get_insight(app: Flask | None = None) -> Insight:
+    """The collector of `app` (default: the current app)."""
+    return (app or current_app).extensions[InsightExtension.key]

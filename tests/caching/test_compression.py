@@ -10,7 +10,7 @@ import brotli
 import pytest
 from sqlalchemy import insert
 
-from backend.common.cache import CompressedBytes
+from backend.caching.compressed import CompressedBytes
 from backend.coocook.models import Booking, Chef
 from backend.extensions import compress
 from tests.conftest import statements

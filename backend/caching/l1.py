@@ -1,6 +1,6 @@
 """Cache hits answered in front of Flask: a per-worker L1 of finished public responses.
 
-A hit in the view-level cache (common.cache) still pays Flask's request machinery: the request
+A hit in the view-level cache (caching.view) still pays Flask's request machinery: the request
 context, cookie session, routing, query validation, the after_request hooks. Measured on a sync
 worker that is most of what a hit costs, while the floor app (a bare Flask view) pays only part of
 it. Public cached GETs depend on nothing but their path and query string, so each worker keeps
@@ -17,7 +17,7 @@ compression, the compressed bytes Flask-Compress already made for that ETag (non
 answers and makes them). HEAD, Range, other methods and unseen URLs go to Flask.
 
 Hits skip Flask's before/after_request hooks: what must see every request (metrics, rate limits)
-belongs in WSGI middleware outside this one, or is called here (the endpoint-stats hook is).
+belongs in WSGI middleware outside this one, or is called here (the request observers are).
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-try:  # Flask-Compress's own negotiation, so a hit picks the algorithm Flask would have picked
-    from flask_compress.flask_compress import _choose_algorithm
-except ImportError:  # pragma: no cover - a Flask-Compress without it: compressed hits go to Flask
-    _choose_algorithm = None
+from cachetools import TTLCache
+from werkzeug.http import parse_accept_header
+
+from backend.observability.timing import server_timing
 
 JSON = "application/json"
 
@@ -44,41 +44,49 @@ def etag_in(header: str, etag: str) -> bool:
     return False
 
 
+def choose_encoding(accept_encoding: str, algorithms: Sequence[str]) -> str | None:
+    """The encoding to send for `accept_encoding`: Werkzeug's public q-value negotiation over our
+    algorithms, in server order on ties (what Flask-Compress picks; tests hold the two together)."""
+    return parse_accept_header(accept_encoding).best_match(algorithms)
+
+
 class ResponseL1:
     """WSGI middleware holding this worker's finished public responses, keyed by raw path and query."""
 
-    def __init__(self, app, wsgi_app: Callable, generations: Any, compress: Any, *, timeout: int, max_age: int,
-                 size: int):
-        self.app = app
+    def __init__(self, wsgi_app: Callable, generations: Any, compress: Any, *, timeout: int, max_age: int,
+                 size: int, min_size: int, request_done: Callable[[str, int, float], None]):
+        """Wrap `wsgi_app`; entries live at most `timeout` seconds, `size` at most (least recent out)."""
         self.wsgi_app = wsgi_app
         self.generations = generations
         self.compress = compress
-        self.timeout = timeout
         self.cache_control = f"public, max-age={max_age}"
-        self.size = size
-        self.min_size = app.config.get("COMPRESS_MIN_SIZE", 500)
-        self._entries: dict[tuple[str, str], tuple] = {}
-        self._lock = threading.Lock()
+        self.min_size = min_size
+        self.request_done = request_done
+        self._entries: TTLCache[tuple[str, str], tuple] = TTLCache(maxsize=max(1, size), ttl=timeout)
+        self._lock = threading.Lock()  # cachetools caches are not thread-safe (gthread workers)
 
     def remember(self, environ: dict, namespaces: Sequence[str], gens: tuple, etag: str, body: bytes,
                  endpoint: str | None) -> None:
         """Keep a public 200 the view cache just served, under the generations it was built under."""
         key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
-        entry = (tuple(namespaces), gens, etag, body, endpoint, time.monotonic() + self.timeout)
         with self._lock:
-            self._entries[key] = entry
-            while len(self._entries) > self.size:  # oldest first: dicts keep insertion order
-                del self._entries[next(iter(self._entries))]
+            self._entries[key] = (tuple(namespaces), gens, etag, body, endpoint)
+
+    def __len__(self) -> int:
+        """How many responses are held."""
+        return len(self._entries)
 
     def __call__(self, environ: dict, start_response: Callable):
+        """Answer a current hit here; anything else goes to Flask."""
         if environ.get("REQUEST_METHOD") != "GET" or "HTTP_RANGE" in environ:
             return self.wsgi_app(environ, start_response)
-        entry = self._entries.get((environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")))
+        with self._lock:
+            entry = self._entries.get((environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")))
         if entry is None:
             return self.wsgi_app(environ, start_response)
         started = time.perf_counter()
-        namespaces, gens, etag, body, endpoint, expires = entry
-        if time.monotonic() > expires or self.generations.get(namespaces) != gens:
+        namespaces, gens, etag, body, endpoint = entry
+        if self.generations.get(namespaces) != gens:
             return self.wsgi_app(environ, start_response)  # Flask answers and remembers the new one
         headers = [("Cache-Control", self.cache_control), ("Vary", "Accept-Encoding")]
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
@@ -89,9 +97,7 @@ class ResponseL1:
             status, data, tag = "200 OK", body, etag
             accept = environ.get("HTTP_ACCEPT_ENCODING")
             if accept and len(body) >= self.min_size:
-                if _choose_algorithm is None:
-                    return self.wsgi_app(environ, start_response)
-                algorithm = _choose_algorithm(self.compress.enabled_algorithms, accept)
+                algorithm = choose_encoding(accept, self.compress.enabled_algorithms)
                 if algorithm is not None:
                     cached = self.compress.cache.get(f"{algorithm};{etag}") if self.compress.cache else None
                     if cached is None:
@@ -99,10 +105,8 @@ class ResponseL1:
                     data, tag = cached, f"{etag}:{algorithm}"
                     headers.append(("Content-Encoding", algorithm))
             headers += [("Content-Type", JSON), ("Content-Length", str(len(data))), ("ETag", f'"{tag}"')]
-        app_ms = (time.perf_counter() - started) * 1000
-        headers.append(("Server-Timing", f'db;dur=0.00;desc="0 queries", app;dur={app_ms:.2f}, cache;desc="hit"'))
-        endpoint_stats = self.app.extensions.get("sf_endpoint_stats")
-        if endpoint_stats is not None and endpoint:
-            endpoint_stats(endpoint, 0, 0.0)
+        headers.append(("Server-Timing", server_timing(0, 0.0, (time.perf_counter() - started) * 1000, "hit")))
+        if endpoint:
+            self.request_done(endpoint, 0, 0.0)
         start_response(status, headers)
         return [data]

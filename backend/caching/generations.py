@@ -13,9 +13,10 @@ import logging
 import mmap
 import os
 import struct
-import time
 import zlib
 from collections.abc import Sequence
+
+import pybreaker
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ class FileGenerations:
     """Generations in a shared memory-mapped file (one host, any number of worker processes)."""
 
     def __init__(self, path: str):
+        """Map (creating if needed) the counters file at `path`."""
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self.path = path
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -53,31 +55,33 @@ class FileGenerations:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
+def redis_breaker(reset_seconds: float = 5.0) -> pybreaker.CircuitBreaker:
+    """One breaker for a Redis the caches depend on: opened by the first failure, so a dead Redis
+    costs each request a microsecond check, not a socket timeout, until `reset_seconds` pass and
+    one trial call is let through (half-open)."""
+    return pybreaker.CircuitBreaker(fail_max=1, reset_timeout=reset_seconds, name="redis-cache")
+
+
 class RedisGenerations:
     """Generations in Redis (shared by every worker and host); unreachable Redis means 'do not cache'."""
 
-    RETRY_AFTER = 5.0  # seconds to stop asking a Redis that just failed; requests go to the DB meanwhile
-
-    def __init__(self, client, prefix: str):
+    def __init__(self, client, prefix: str, breaker: pybreaker.CircuitBreaker):
+        """Counters live under `<prefix>gen:<namespace>`; `breaker` guards every call."""
         self.client = client
         self.prefix = prefix + "gen:"
-        self._down_until = 0.0
+        self.breaker = breaker
         self._pending: set[str] = set()  # bumps that failed; retried before this worker reads again
-
-    def _failed(self, exc: Exception) -> None:
-        log.warning("redis unavailable for cache generations: %s", exc)
-        self._down_until = time.monotonic() + self.RETRY_AFTER
 
     def get(self, names: Sequence[str]) -> tuple[int, ...] | None:
         """Generations of `names`, or None when Redis is down (the caller then skips the cache)."""
-        if time.monotonic() < self._down_until:
-            return None
         if self._pending and not self._incr(set(self._pending)):
             return None
         try:
-            values = self.client.mget([self.prefix + n for n in names])
+            values = self.breaker.call(self.client.mget, [self.prefix + n for n in names])
+        except pybreaker.CircuitBreakerError:
+            return None
         except Exception as exc:  # redis.RedisError, OSError: any failure means "no cache"
-            self._failed(exc)
+            log.warning("redis unavailable for cache generations: %s", exc)
             return None
         return tuple(int(v or 0) for v in values)
 
@@ -86,14 +90,18 @@ class RedisGenerations:
         self._incr(set(names) | self._pending)
 
     def _incr(self, names: set[str]) -> bool:
-        try:
+        def run() -> None:
             pipe = self.client.pipeline(transaction=False)
             for name in names:
                 pipe.incr(self.prefix + name)
             pipe.execute()
-        except Exception as exc:
+
+        try:
+            self.breaker.call(run)
+        except Exception as exc:  # open breaker or Redis failure: keep the bumps for later
+            if not isinstance(exc, pybreaker.CircuitBreakerError):
+                log.warning("redis unavailable for cache generations: %s", exc)
             self._pending |= names
-            self._failed(exc)
             return False
         self._pending -= names
         return True

@@ -50,13 +50,18 @@ def _joined():
 
 
 def _visible(actor: Actor):
-    """The SQL condition for the bookings `actor` may see (a chef's profile is found in the same
-    statement: the actor carries no domain data)."""
+    """The SQL condition for the bookings `actor` may see.
+
+    The actor carries no CooCook data, so a chef's profile id is looked up first (one indexed
+    statement, chef accounts only). A literal id, not a scalar subquery: PostgreSQL cannot estimate
+    `chef_id = (SELECT ...)` and then hash-joins whole tables instead of using the chef index.
+    """
     if actor.role == Role.ADMIN:
         return None
     if actor.role == Role.CHEF:
-        own_profile = select(Chef.id).where(Chef.user_id == actor.id).scalar_subquery()
-        return or_(Booking.user_id == actor.id, Booking.chef_id == own_profile)
+        chef_id = db.session.execute(select(Chef.id).where(Chef.user_id == actor.id)).scalar()
+        if chef_id is not None:
+            return or_(Booking.user_id == actor.id, Booking.chef_id == chef_id)
     return Booking.user_id == actor.id
 
 

@@ -79,6 +79,19 @@ def database_urls(tmp_path_factory):
         _postgres_schema(made["postgresql"], create=False)
 
 
+def pytest_collection_modifyitems(config, items):
+    """`sqlite_only` / `pg_only` tests run on that backend alone: the other half is deselected."""
+    keep, drop = [], []
+    for item in items:
+        backend = getattr(getattr(item, "callspec", None), "params", {}).get("backend")
+        only = "sqlite" if item.get_closest_marker("sqlite_only") else (
+            "postgresql" if item.get_closest_marker("pg_only") else None)
+        (drop if only and backend and backend != only else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     """The database backend under test."""

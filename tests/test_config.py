@@ -146,9 +146,8 @@ def test_gunicorn_config_reads_the_environment(monkeypatch):
 # --- the engine as tuned --------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_pragmas_are_in_effect(app, backend):
-    if backend != "sqlite":
-        pytest.skip("SQLite pragmas")
     with app.app_context(), _db.engine.connect() as conn:
         pragma = lambda name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
         assert pragma("journal_mode") == "wal"
@@ -159,9 +158,8 @@ def test_sqlite_pragmas_are_in_effect(app, backend):
         assert pragma("temp_store") == 2  # MEMORY
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_enforces_foreign_keys(app, backend, db):
-    if backend != "sqlite":
-        pytest.skip("SQLite pragmas")
     with app.app_context(), pytest.raises(sa.exc.IntegrityError, match="FOREIGN KEY"), _db.engine.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO bookings (user_id, chef_id, date, slot, guests, status, price, created_at, updated_at) "
@@ -185,9 +183,8 @@ def capture(app, fn) -> list[str]:
     return seen
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_writes_begin_immediate_and_reads_plain_begin(app, client, backend, db, make_user):
-    if backend != "sqlite":
-        pytest.skip("SQLite transaction mode")
     ChefFactory()
     chef_id = db.session.execute(sa.text("SELECT id FROM chefs")).scalar_one()
     db.session.rollback()  # end this read snapshot (WAL) so the check below sees the request's commit
@@ -211,9 +208,8 @@ def test_sqlite_writes_begin_immediate_and_reads_plain_begin(app, client, backen
     assert read_begins and set(read_begins) == {"BEGIN"}, reads  # a read never takes the write lock
 
 
+@pytest.mark.pg_only
 def test_postgresql_engine_pool_and_statement_timeout(app, backend):
-    if backend != "postgresql":
-        pytest.skip("PostgreSQL engine options")
     with app.app_context():
         engine = _db.engine
         assert engine.dialect.driver == "psycopg2"

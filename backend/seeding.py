@@ -39,8 +39,10 @@ NULL = "\\N"  # COPY's NULL marker (generated data never contains it as text)
 
 
 def insert_rows(model, rows) -> None:
-    """Insert an iterable of dicts in chunks: COPY on PostgreSQL, else Core executemany on the table
-    (not the ORM bulk path, which costs ~5 us of bookkeeping per row)."""
+    """Insert an iterable of dicts in chunks: COPY on PostgreSQL, else Core executemany.
+
+    Core on the table, not the ORM bulk path, which costs ~5 us of bookkeeping per row.
+    """
     conn, statement = db.session.connection(), insert(model.__table__)
     copyable = not any(isinstance(c.type, JSON) for c in model.__table__.columns)  # CSV cannot carry JSON
     iterator = iter(rows)
@@ -52,7 +54,7 @@ def insert_rows(model, rows) -> None:
 
 
 def _copy(conn, table: str, rows: list[dict]) -> None:
-    """PostgreSQL COPY FROM STDIN (CSV) of same-shaped dicts: ~5x faster than multi-row INSERTs.
+    r"""PostgreSQL COPY FROM STDIN (CSV) of same-shaped dicts: ~5x faster than multi-row INSERTs.
 
     None is written as \\N, the NULL marker (so an empty string stays an empty string); dates and
     datetimes in ISO form, booleans as True/False, which PostgreSQL reads.
@@ -152,9 +154,11 @@ def _sync_sequences() -> None:
 
 
 def _analyze() -> None:
-    """Fresh planner statistics after a bulk load; on PostgreSQL also VACUUM, which sets the
-    visibility map, so counts and keyset pages run as index-only scans from the first request
-    instead of after autovacuum gets round to the new tables."""
+    """Fresh planner statistics after a bulk load.
+
+    On PostgreSQL also VACUUM, which sets the visibility map, so counts and keyset pages run as
+    index-only scans from the first request instead of after autovacuum gets round to the tables.
+    """
     if db.engine.dialect.name == "postgresql":
         db.session.commit()
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -56,9 +56,11 @@ class FileGenerations:
 
 
 def redis_breaker(reset_seconds: float = 5.0) -> pybreaker.CircuitBreaker:
-    """One breaker for a Redis the caches depend on: opened by the first failure, so a dead Redis
-    costs each request a microsecond check, not a socket timeout, until `reset_seconds` pass and
-    one trial call is let through (half-open)."""
+    """One breaker for a Redis the caches depend on.
+
+    It opens at the first failure, so a dead Redis costs each request a microsecond check, not a
+    socket timeout, until `reset_seconds` pass and one trial call is let through (half-open).
+    """
     return pybreaker.CircuitBreaker(fail_max=1, reset_timeout=reset_seconds, name="redis-cache")
 
 

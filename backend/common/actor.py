@@ -1,5 +1,7 @@
-"""Who is calling: the `Actor` authentication yields, the `Role` vocabulary, and the seam through
-which `api_route` authenticates without importing the auth domain."""
+"""Who is calling: the `Actor` authentication yields and the `Role` vocabulary.
+
+Also the seam through which `api_route` authenticates without importing the auth domain.
+"""
 
 from __future__ import annotations
 

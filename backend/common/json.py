@@ -49,12 +49,15 @@ class OrjsonProvider(JSONProvider):
     """Flask JSON provider backed by orjson."""
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Serialise to text."""
         return dumps_bytes(obj).decode()
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse JSON text or bytes."""
         return orjson.loads(s)
 
     def response(self, *args: Any, **kwargs: Any):
+        """A JSON response of the serialised bytes (no str round trip)."""
         obj = self._prepare_response_obj(args, kwargs)
         return self._app.response_class(dumps_bytes(obj), mimetype="application/json")
 

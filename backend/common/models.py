@@ -10,8 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 
 def utcnow() -> dt.datetime:
-    """Now in UTC as a *naive* datetime: the columns are `DateTime` without time zone on both
-    databases, and every stored time is UTC (the JSON provider writes naive datetimes with a Z)."""
+    """Now in UTC, as a *naive* datetime.
+
+    The columns are `DateTime` without time zone on both databases and every stored time is UTC
+    (the JSON provider writes naive datetimes with a Z).
+    """
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 

@@ -129,6 +129,32 @@ def load_others(directory: Path, own_pid: int, max_statements: int) -> list[dict
     return ([archive] if archive else []) + live
 
 
+def _merge_endpoints(out: dict[str, Any], endpoints: dict[str, Any]) -> None:
+    """Add one snapshot's per-endpoint counters into `out` (sums, and maxima for the *_max keys)."""
+    for name, ep in endpoints.items():
+        acc = out.setdefault(name, {"requests": 0, "statements": 0, "statements_max": 0,
+                                    "db_ms": 0.0, "db_ms_max": 0.0})
+        for key in ("requests", "statements", "db_ms"):
+            acc[key] += ep.get(key, 0)
+        for key in ("statements_max", "db_ms_max"):
+            acc[key] = max(acc[key], ep.get(key, 0))
+
+
+def _merge_slow(out: dict[str, Any], slow: dict[str, Any]) -> None:
+    """Add one snapshot's slow statements into `out`, keeping any worker's plan."""
+    for key, sq in slow.items():
+        acc = out.get(key)
+        if acc is None:
+            out[key] = dict(sq)
+            continue
+        acc["count"] += sq.get("count", 0)
+        acc["total_ms"] += sq.get("total_ms", 0.0)
+        acc["max_ms"] = max(acc["max_ms"], sq.get("max_ms", 0.0))
+        acc["last_seen"] = max(acc["last_seen"], sq.get("last_seen", 0.0))
+        if acc.get("plan") is None and sq.get("plan") is not None:
+            acc["plan"], acc["plan_error"] = sq["plan"], None
+
+
 def merge_snapshots(snapshots: list[dict[str, Any]], max_statements: int | None = None) -> dict[str, Any]:
     """Sum counters, keep maxima and the latest `last_seen`, take any worker's plan.
 
@@ -140,24 +166,8 @@ def merge_snapshots(snapshots: list[dict[str, Any]], max_statements: int | None 
         if snap.get("pid"):
             out["workers"].append({"pid": snap["pid"], "written_at": snap.get("written_at"),
                                    "pool": snap.get("pool_status")})
-        for name, ep in snap.get("endpoints", {}).items():
-            acc = out["endpoints"].setdefault(name, {"requests": 0, "statements": 0, "statements_max": 0,
-                                                     "db_ms": 0.0, "db_ms_max": 0.0})
-            for key in ("requests", "statements", "db_ms"):
-                acc[key] += ep.get(key, 0)
-            for key in ("statements_max", "db_ms_max"):
-                acc[key] = max(acc[key], ep.get(key, 0))
-        for key, sq in snap.get("slow_queries", {}).items():
-            acc = out["slow_queries"].get(key)
-            if acc is None:
-                out["slow_queries"][key] = dict(sq)
-                continue
-            acc["count"] += sq.get("count", 0)
-            acc["total_ms"] += sq.get("total_ms", 0.0)
-            acc["max_ms"] = max(acc["max_ms"], sq.get("max_ms", 0.0))
-            acc["last_seen"] = max(acc["last_seen"], sq.get("last_seen", 0.0))
-            if acc.get("plan") is None and sq.get("plan") is not None:
-                acc["plan"], acc["plan_error"] = sq["plan"], None
+        _merge_endpoints(out["endpoints"], snap.get("endpoints", {}))
+        _merge_slow(out["slow_queries"], snap.get("slow_queries", {}))
         pool = snap.get("pool") or {}
         for key in ("checkouts", "waits", "wait_ms", "timeouts"):
             out["pool"][key] += pool.get(key, 0)

@@ -16,6 +16,7 @@ import uuid
 import brotli
 import pytest
 
+from backend.caching import response_cache
 from backend.extensions import db as _db
 from tests.conftest import make_app, statements
 from tests.factories import ChefFactory, ProductFactory
@@ -98,6 +99,20 @@ def test_cache_key_is_the_normalised_query_string(client, data):
     assert cache_state(reordered) == "hit" and reordered.data == italian.data
     by_price_desc = client.get(f"{CHEFS}?cuisine=italian&sort=-price")
     assert cache_state(by_price_desc) == "miss" and by_price_desc.data != italian.data
+
+
+def test_unknown_parameters_and_default_values_share_the_validated_querys_entry(app, client, data):
+    """Keys come from the validated query: junk parameters cannot split (or flood) the cache."""
+    first = client.get(f"{CHEFS}?cuisine=italian")
+    for junk in ("&_nc=1", "&_nc=2&x=y", "&sort=-rating", "&per_page=20&page=1"):
+        again = client.get(f"{CHEFS}?cuisine=italian{junk}")
+        assert cache_state(again) == "hit", junk
+        assert again.data == first.data
+    with app.app_context():
+        l1 = response_cache(app).l1
+    assert l1 is not None
+    keys = set(l1._entries.keys())
+    assert all("_nc" not in query and "x=y" not in query for _, query in keys), keys  # only canonical URLs
 
 
 @pytest.mark.filterwarnings(NULLCACHE_WARNING)

@@ -165,7 +165,8 @@ def test_chef_edit_by_owner_only(client, chef, make_user):
     assert client.patch(url, json={"price_per_session": -1}, headers=chef_headers).status_code == 422
 
 
-def test_booking_list_statements_do_not_grow_and_cursor_walks(client, chef, make_user):
+def test_booking_list_statements_do_not_grow_and_cursor_walks(app, client, chef, make_user):
+    app.config["MAX_PENDING_PER_CHEF"] = 12  # this test holds 12 pending bookings with one chef
     chef_id = chef[0]["chef_id"]
     _, headers = make_user()
     made = [book(client, headers, chef_id, date=tomorrow(i + 1)).get_json()["id"] for i in range(12)]

@@ -10,8 +10,8 @@ from flask import Flask
 
 from backend.common.domain import discover_domains, register_domains
 from backend.common.http import register_http
-from backend.common.validation import IdConverter
 from backend.common.json import OrjsonProvider
+from backend.common.validation import IdConverter
 from backend.config import DEFAULT_SECRET, INSTANCE_DIR, ROOT, config_for, normalise_database_url
 from backend.database import engine_options, is_sqlite, tune_engine
 from backend.errors import register_error_handlers

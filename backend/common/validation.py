@@ -16,7 +16,8 @@ from typing import Annotated, Any, ClassVar, TypeVar
 import orjson
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from werkzeug.routing import IntegerConverter, ValidationError as NoMatch
+from werkzeug.routing import IntegerConverter
+from werkzeug.routing import ValidationError as NoMatch
 
 from backend.errors import BadRequest, UnsupportedMediaType, ValidationFailed, field_errors
 

@@ -16,8 +16,7 @@ from typing import Annotated, Any, ClassVar, TypeVar
 import orjson
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from werkzeug.routing import IntegerConverter
-from werkzeug.routing import ValidationError as NoMatch
+from werkzeug.routing import BaseConverter
 
 from backend.errors import BadRequest, UnsupportedMediaType, ValidationFailed, field_errors
 
@@ -111,23 +110,37 @@ class PatchSchema(BodySchema):
         return value
 
 
-class IdConverter(IntegerConverter):
+def up_to_regex(limit: int) -> str:
+    """A regex matching exactly the decimal numbers 1..`limit` (no sign, no leading zero)."""
+    digits = str(limit)
+    branches = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    for i, digit in enumerate(digits):
+        low = 1 if i == 0 else 0
+        if int(digit) > low:
+            branches.append(f"{digits[:i]}[{low}-{int(digit) - 1}][0-9]{{{len(digits) - i - 1}}}")
+    branches.append(digits)
+    return "(?:" + "|".join(branches) + ")"
+
+
+class IdConverter(BaseConverter):
     """`<id:name>`: a row id, 1..2^31-1; anything else does not match the route (a 404).
 
     Werkzeug's `int` converter takes any length of digits: a 20-digit id overflows SQLite's
-    int8 and PostgreSQL's int4 in the driver (a 500), and a 5,000-digit one makes int() itself
-    raise. Ten digits is the most a valid id has, so longer input is refused before int().
+    int8 and PostgreSQL's int4 in the driver (a 500). The range is checked by the regex itself,
+    not in to_python: Werkzeug decides "405 Method Not Allowed" from the regexes alone, so a
+    converter that rejected a matching path later would turn `PATCH /chefs/<huge>` into a 405.
     """
 
-    def __init__(self, map: Any) -> None:  # noqa: A002  (werkzeug's signature)
-        """A positive int converter bounded to the column range."""
-        super().__init__(map, min=1, max=DB_INT_MAX)
+    regex = up_to_regex(DB_INT_MAX)
+    weight = 50  # like Werkzeug's number converters: preferred over a string part
 
     def to_python(self, value: str) -> int:
-        """The id, or no match."""
-        if len(value) > len(str(DB_INT_MAX)) or not value.isascii():
-            raise NoMatch()
-        return super().to_python(value)
+        """The id (the regex admitted only valid ones)."""
+        return int(value)
+
+    def to_url(self, value: Any) -> str:
+        """The id as a path segment."""
+        return str(int(value))
 
 
 def parse_body(model: type[M]) -> M:

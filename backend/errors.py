@@ -12,6 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+UNMIGRATED_PGCODES = {"42P01", "3F000"}  # undefined_table, invalid_schema_name
 
 
 class APIError(Exception):
@@ -110,10 +111,14 @@ def database_unavailable(exc: Exception) -> bool:
     OperationalError covers refused connections, a missing file or table, SQLite's "database is
     locked" and PostgreSQL's statement timeout; InterfaceError a closed connection; a pool
     TimeoutError that every connection is busy; `connection_invalidated` a connection lost mid-call.
+    PostgreSQL reports a missing table or schema (not migrated yet) as a ProgrammingError: that is
+    the deployment's state, not the request's fault, so it is a 503 like SQLite's "no such table".
     """
     if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout)):
         return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    if not isinstance(exc, DBAPIError):
+        return False
+    return bool(exc.connection_invalidated) or getattr(exc.orig, "pgcode", None) in UNMIGRATED_PGCODES
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -72,13 +72,17 @@ class BodyLimit:
         """Size a chunked body; drain a bounded amount of an oversized one."""
         length = environ.get("CONTENT_LENGTH")
         stream = environ.get("wsgi.input")
-        if not length and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower() and stream is not None:
+        if stream is None:
+            pass
+        elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             body = _read(stream, self.limit + 1)
             if len(body) > self.limit:
                 _read(stream, self.limit)
+            # The body is sized now: Werkzeug ignores Content-Length while Transfer-Encoding says chunked.
+            environ.pop("HTTP_TRANSFER_ENCODING")
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
-        elif length and length.isdigit() and self.limit < int(length) <= 2 * self.limit and stream is not None:
+        elif length and length.isdigit() and self.limit < int(length) <= 2 * self.limit:
             _read(stream, int(length))  # Flask refuses it unread; reading it first avoids the reset
             environ["wsgi.input"] = io.BytesIO(b"")
         return self.wsgi_app(environ, start_response)

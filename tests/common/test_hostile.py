@@ -17,7 +17,7 @@ PATH_VALUES = [str(2**63), str(2**64), str(2**31), "-1", "0", "abc", "9" * 40, "
 FIELD_VALUES = [None, 2**63, 2**64, -(2**63) - 1, 2**31, -1, 0, True, 1e308, "\x00", "a\x00b", "", "x" * 20000,
                 [], {}, [None], {"nested": "\x00"}, "9" * 400]
 RAW_BODIES = [b"null", b"[]", b"[{}]", b'"text"', b"1e400", b"123", b"{", b'{"a":' * 2000, b"\xff\xfe",
-              b'{"a": NaN}', "{\"x\": \"\\u0000\"}".encode()]
+              b'{"a": NaN}', b"{\"x\": \"\\u0000\"}"]
 CONTENT_TYPES = ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
                  "application/json; charset=utf-16", "application/xml", ""]
 QUERY_VALUES = ["\x00", str(2**63), "-1", "0", "nan", "inf", "1e400", "[]", "", "9" * 5000, "true"]

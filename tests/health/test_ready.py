@@ -125,3 +125,21 @@ def test_sqlite_file_whose_directory_is_gone_is_503(tmp_path, database_urls):
     for url in DATA_URLS:
         assert_unavailable(client.get(url))
     assert_unavailable(client.get(READY))
+
+
+def test_exhausted_pool_is_503_not_500(database_url, backend, tmp_path):
+    """Every pooled connection busy past DB_POOL_TIMEOUT: the request gets a 503 with Retry-After."""
+    if backend != "postgresql":
+        pytest.skip("the pool size settings apply to PostgreSQL (SQLite's pool is not sized)")
+    app = make_app(database_url, tmp_path, DB_POOL_SIZE=1, DB_MAX_OVERFLOW=0, DB_POOL_TIMEOUT=1)
+    with app.app_context():
+        from backend.extensions import db
+
+        engine = db.engine
+    held = engine.connect()  # the only connection
+    try:
+        assert_unavailable(app.test_client().get("/api/v1/coocook/chefs/1"))
+    finally:
+        held.close()
+    assert app.test_client().get("/api/v1/coocook/chefs/1").status_code == 404
+    engine.dispose()

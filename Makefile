@@ -64,3 +64,8 @@ bench: install ## ratio table: cached/uncached chef list, deep cursor, detail, P
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# The perf tools book hundreds of slots as one demo user; the per-user, per-chef pending cap (a rule
+# against hoarding a chef's calendar, 3 by default) would turn their writes into 409s, so servers they
+# start get a cap they cannot reach (an explicit MAX_PENDING_PER_CHEF in the environment still wins).
+profile load bench: export MAX_PENDING_PER_CHEF ?= 1000000

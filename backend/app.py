@@ -9,7 +9,9 @@ from typing import Any
 from flask import Flask
 
 from backend.common.domain import discover_domains, register_domains
+from backend.common.http import register_http
 from backend.common.json import OrjsonProvider
+from backend.common.validation import IdConverter
 from backend.config import DEFAULT_SECRET, INSTANCE_DIR, ROOT, config_for, normalise_database_url
 from backend.database import engine_options, is_sqlite, tune_engine
 from backend.errors import register_error_handlers
@@ -22,8 +24,10 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     load_config(app, config)
     app.json = OrjsonProvider(app)
     register_extensions(app)
+    app.url_map.converters["id"] = IdConverter  # `<id:x>`: row ids 1..2^31-1, else 404 (before the routes)
     register_domains(app, discover_domains())
     register_error_handlers(app)
+    register_http(app)  # security headers, Server-Timing policy, CORS, body limit (after the extensions)
     register_cli(app)
     return app
 

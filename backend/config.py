@@ -117,6 +117,11 @@ class BaseConfig:
     TESTING = False
     DEBUG = False
 
+    # Input and HTTP edges (backend/common/http.py, coocook bookings).
+    MAX_PENDING_PER_CHEF = env_int("MAX_PENDING_PER_CHEF", 3)  # pending bookings one user may hold with one chef
+    SERVER_TIMING = env_str("SERVER_TIMING", "all")  # all | admin | off (production defaults to off)
+    CORS_ORIGINS = env_str("CORS_ORIGINS", "")  # comma-separated allowed origins; empty = no CORS headers
+
 
 class DevelopmentConfig(BaseConfig):
     """Local runs (`make run`): the embedded SQLite default (BaseConfig as it is)."""
@@ -124,6 +129,8 @@ class DevelopmentConfig(BaseConfig):
 
 class ProductionConfig(BaseConfig):
     """Production: refuses to start with the default secret (checked in create_app)."""
+
+    SERVER_TIMING = env_str("SERVER_TIMING", "off")  # DB time and statement counts are a side channel
 
 
 class TestingConfig(BaseConfig):

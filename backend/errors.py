@@ -7,9 +7,12 @@ from typing import Any
 
 from flask import Flask, jsonify
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+UNMIGRATED_PGCODES = {"42P01", "3F000"}  # undefined_table, invalid_schema_name
 
 
 class APIError(Exception):
@@ -73,6 +76,13 @@ class Conflict(APIError):
     code = "conflict"
 
 
+class PayloadTooLarge(APIError):
+    """A request body over MAX_CONTENT_LENGTH (Content-Length or chunked)."""
+
+    status = 413
+    code = "payload_too_large"
+
+
 class ServiceUnavailable(APIError):
     """A dependency (the database) is down or the host is draining; retry later."""
 
@@ -95,6 +105,22 @@ def field_errors(exc: ValidationError, location: str = "body") -> dict[str, Any]
     return {"location": location, "fields": fields}
 
 
+def database_unavailable(exc: Exception) -> bool:
+    """True for database errors that mean "down or overloaded, retry", not "this request is wrong".
+
+    OperationalError covers refused connections, a missing file or table, SQLite's "database is
+    locked" and PostgreSQL's statement timeout; InterfaceError a closed connection; a pool
+    TimeoutError that every connection is busy; `connection_invalidated` a connection lost mid-call.
+    PostgreSQL reports a missing table or schema (not migrated yet) as a ProgrammingError: that is
+    the deployment's state, not the request's fault, so it is a 503 like SQLite's "no such table".
+    """
+    if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout)):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    return bool(exc.connection_invalidated) or getattr(exc.orig, "pgcode", None) in UNMIGRATED_PGCODES
+
+
 def register_error_handlers(app: Flask) -> None:
     """Every error, ours or Werkzeug's, leaves as the one JSON shape; a 500 carries no traceback."""
 
@@ -104,12 +130,24 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):
-        code = (exc.name or "error").lower().replace(" ", "_")
+        code = "payload_too_large" if exc.code == 413 else (exc.name or "error").lower().replace(" ", "_")
         response = jsonify(error_body(code, exc.description or exc.name or "error"))
         response.status_code = exc.code or 500
         if exc.code == 405 and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    def handle_database_error(exc: Exception):
+        if not database_unavailable(exc):
+            return handle_unexpected(exc)
+        # One line, no traceback: while the database is down every request would log one.
+        orig = getattr(exc, "orig", None) or exc
+        first_line = (str(orig).strip().splitlines() or [""])[0]
+        log.error("database unavailable: %s: %s", type(orig).__name__, first_line)
+        unavailable = ServiceUnavailable("the database is unavailable; retry later", code="database_unavailable")
+        return handle_api_error(unavailable)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

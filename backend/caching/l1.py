@@ -30,6 +30,7 @@ from typing import Any
 from cachetools import TTLCache
 from werkzeug.http import parse_accept_header
 
+from backend.common.http import SECURITY_HEADERS
 from backend.observability.timing import server_timing
 
 JSON = "application/json"
@@ -52,6 +53,12 @@ def choose_encoding(accept_encoding: str, algorithms: Sequence[str]) -> str | No
 
 class ResponseL1:
     """WSGI middleware holding this worker's finished public responses, keyed by raw path and query."""
+
+    # Set by backend.common.http.register_http from SERVER_TIMING and CORS_ORIGINS.
+    server_timing = True
+    # With CORS on, a request carrying Origin goes to Flask, where Flask-CORS decides on its headers:
+    # the L1 keeps no per-origin variants, and answering here would drop Access-Control-Allow-Origin.
+    decline_origin = False
 
     def __init__(self, wsgi_app: Callable, generations: Any, compress: Any, *, timeout: int, max_age: int,
                  size: int, min_size: int, request_done: Callable[[str, int, float], None]):
@@ -78,7 +85,8 @@ class ResponseL1:
 
     def __call__(self, environ: dict, start_response: Callable):
         """Answer a current hit here; anything else goes to Flask."""
-        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_RANGE" in environ:
+        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_RANGE" in environ or (
+                self.decline_origin and "HTTP_ORIGIN" in environ):
             return self.wsgi_app(environ, start_response)
         with self._lock:
             entry = self._entries.get((environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")))
@@ -88,7 +96,8 @@ class ResponseL1:
         namespaces, gens, etag, body, endpoint = entry
         if self.generations.get(namespaces) != gens:
             return self.wsgi_app(environ, start_response)  # Flask answers and remembers the new one
-        headers = [("Cache-Control", self.cache_control), ("Vary", "Accept-Encoding")]
+        vary = "Accept-Encoding, Origin" if self.decline_origin else "Accept-Encoding"
+        headers = [("Cache-Control", self.cache_control), ("Vary", vary), *SECURITY_HEADERS]
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
         if if_none_match and etag_in(if_none_match, etag):
             status, data = "304 NOT MODIFIED", b""
@@ -105,7 +114,8 @@ class ResponseL1:
                     data, tag = cached, f"{etag}:{algorithm}"
                     headers.append(("Content-Encoding", algorithm))
             headers += [("Content-Type", JSON), ("Content-Length", str(len(data))), ("ETag", f'"{tag}"')]
-        headers.append(("Server-Timing", server_timing(0, 0.0, (time.perf_counter() - started) * 1000, "hit")))
+        if self.server_timing:
+            headers.append(("Server-Timing", server_timing(0, 0.0, (time.perf_counter() - started) * 1000, "hit")))
         if endpoint:
             self.request_done(endpoint, 0, 0.0)
         start_response(status, headers)

@@ -29,14 +29,14 @@ def list_chefs(query: ChefListQuery):
     return chefs.list_chefs(**query.model_dump())
 
 
-@api_route(bp, "/chefs/<int:chef_id>", summary="A chef with its 5 latest reviews", response=ChefDetailOut,
+@api_route(bp, "/chefs/<id:chef_id>", summary="A chef with its 5 latest reviews", response=ChefDetailOut,
            errors=[404])
 @cached_response(lambda kw: (f"chef:{kw['chef_id']}",))
 def get_chef(chef_id: int):
     return chefs.get_chef(chef_id)
 
 
-@api_route(bp, "/chefs/<int:chef_id>", "PATCH", summary="Edit a chef profile (its chef or an admin)",
+@api_route(bp, "/chefs/<id:chef_id>", "PATCH", summary="Edit a chef profile (its chef or an admin)",
            body=ChefUpdateIn, response=ChefOut, roles=ROLES, errors=[404])
 def update_chef(chef_id: int, body: ChefUpdateIn):
     return chefs.update_chef(current_actor(), chef_id, body.model_dump(exclude_unset=True))
@@ -54,31 +54,31 @@ def list_bookings(query: BookingListQuery):
     return bookings.list_bookings(current_actor(), **query.model_dump())
 
 
-@api_route(bp, "/bookings/<int:booking_id>", summary="One of my bookings", response=BookingOut, roles=ROLES,
+@api_route(bp, "/bookings/<id:booking_id>", summary="One of my bookings", response=BookingOut, roles=ROLES,
            errors=[404])
 def get_booking(booking_id: int):
     return bookings.get_booking(current_actor(), booking_id)
 
 
-@api_route(bp, "/bookings/<int:booking_id>/cancel", "POST", summary="Cancel (the user or the chef)",
+@api_route(bp, "/bookings/<id:booking_id>/cancel", "POST", summary="Cancel (the user or the chef)",
            response=BookingOut, roles=ROLES, errors=[404, 409])
 def cancel_booking(booking_id: int):
     return bookings.transition(current_actor(), booking_id, "cancel")
 
 
-@api_route(bp, "/bookings/<int:booking_id>/confirm", "POST", summary="Confirm (the chef)",
+@api_route(bp, "/bookings/<id:booking_id>/confirm", "POST", summary="Confirm (the chef)",
            response=BookingOut, roles=ROLES, errors=[403, 404, 409])
 def confirm_booking(booking_id: int):
     return bookings.transition(current_actor(), booking_id, "confirm")
 
 
-@api_route(bp, "/bookings/<int:booking_id>/complete", "POST", summary="Mark completed (the chef)",
+@api_route(bp, "/bookings/<id:booking_id>/complete", "POST", summary="Mark completed (the chef)",
            response=BookingOut, roles=ROLES, errors=[403, 404, 409])
 def complete_booking(booking_id: int):
     return bookings.transition(current_actor(), booking_id, "complete")
 
 
-@api_route(bp, "/bookings/<int:booking_id>/review", "POST", summary="Review a completed booking (its user)",
+@api_route(bp, "/bookings/<id:booking_id>/review", "POST", summary="Review a completed booking (its user)",
            body=ReviewIn, response=ReviewOut, status=201, roles=ROLES, errors=[403, 404, 409])
 def review_booking(booking_id: int, body: ReviewIn):
     return reviews.create_review(current_actor(), booking_id, body.rating, body.comment)

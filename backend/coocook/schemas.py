@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from backend.common.pagination import PageQuery
-from backend.common.validation import BodySchema
+from backend.common.validation import BodySchema, DbInt, PatchSchema
 from backend.coocook.models import BookingStatus, Slot
 
 SortName = Literal["rating", "-rating", "price", "-price", "newest"]
@@ -24,8 +24,8 @@ class ChefListQuery(PageQuery):
     sort: SortName = "-rating"
 
 
-class ChefUpdateIn(BodySchema):
-    """Fields a chef (or an admin) may change on a profile."""
+class ChefUpdateIn(PatchSchema):
+    """Fields a chef (or an admin) may change on a profile; each may be omitted, none may be null."""
 
     name: str | None = Field(None, min_length=1, max_length=120)
     bio: str | None = Field(None, max_length=5000)
@@ -38,7 +38,7 @@ class ChefUpdateIn(BodySchema):
 class BookingIn(BodySchema):
     """A booking request."""
 
-    chef_id: int = Field(ge=1)
+    chef_id: DbInt
     date: dt.date
     slot: Slot
     guests: int = Field(ge=1, le=50)

@@ -1,4 +1,4 @@
-"""GET /health (no database) and GET /health/ready (database reachable)."""
+"""GET /health (no database) and GET /health/ready (database reachable and migrated to head)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ def health():
     return {"status": "ok"}
 
 
-@api_route(bp, "/ready", summary="Readiness: the database answers", response=HealthOut, errors=[503])
+@api_route(bp, "/ready", summary="Readiness: the database answers and its schema is at the migrations' head",
+           response=HealthOut, errors=[503])
 def ready():
     ok, detail = services.database_ready()
     if not ok:
-        raise ServiceUnavailable("database unreachable", {"reason": detail}, code="database_unavailable")
+        raise ServiceUnavailable(f"not ready: {detail}", {"reason": detail}, code="database_unavailable")
     return {"status": "ok", "database": detail}

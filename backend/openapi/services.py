@@ -20,11 +20,15 @@ STATUS_TEXT = {400: "Malformed request", 401: "Not signed in", 403: "Role not al
                409: "Conflicts with current state", 422: "Invalid input", 503: "Unavailable"}
 
 
+# `id` is backend.common.validation.IdConverter: a row id within the int4 column range.
+PATH_SCHEMAS = {"int": {"type": "integer"}, "id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+
+
 def _path(rule: str) -> tuple[str, list[dict]]:
     params = []
     for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule):
         params.append({"name": name, "in": "path", "required": True,
-                       "schema": {"type": "integer" if converter == "int" else "string"}})
+                       "schema": PATH_SCHEMAS.get(converter, {"type": "string"})})
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule), params
 
 

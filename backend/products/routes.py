@@ -15,7 +15,7 @@ def list_products(query: PageQuery):
     return services.list_products(query.page, query.per_page)
 
 
-@api_route(bp, "/<int:product_id>", summary="One subscription product", response=ProductOut, errors=[404])
+@api_route(bp, "/<id:product_id>", summary="One subscription product", response=ProductOut, errors=[404])
 @cached_response(lambda kw: ("products",))
 def get_product(product_id: int):
     return services.get_product(product_id)

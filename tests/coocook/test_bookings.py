@@ -12,7 +12,12 @@ BOOKINGS = "/api/v1/coocook/bookings"
 
 
 def tomorrow(days=1):
-    return (dt.date.today() + dt.timedelta(days=days)).isoformat()
+    return (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=days)).isoformat()
+
+
+def today():
+    """The service's today (UTC): a booking can be completed from its date on."""
+    return tomorrow(0)
 
 
 @pytest.fixture
@@ -113,7 +118,7 @@ def test_visibility_user_chef_stranger_admin(client, chef, make_user):
 def test_lifecycle_and_illegal_transitions(client, chef, make_user):
     chef_user, chef_headers = chef
     _, user = make_user()
-    booking_id = book(client, user, chef_user["chef_id"]).get_json()["id"]
+    booking_id = book(client, user, chef_user["chef_id"], date=today()).get_json()["id"]
     url = f"{BOOKINGS}/{booking_id}"
     assert client.post(f"{url}/confirm", headers=user).status_code == 403  # only the chef confirms
     assert client.post(f"{url}/complete", headers=chef_headers).status_code == 409  # not confirmed yet
@@ -130,7 +135,8 @@ def test_review_once_per_completed_booking_updates_rating(client, db, chef, make
     chef_id = chef_user["chef_id"]
     _, alice = make_user()
     _, bob = make_user()
-    ids = [book(client, h, chef_id, date=tomorrow(i + 1)).get_json()["id"] for i, h in enumerate((alice, bob))]
+    ids = [book(client, h, chef_id, date=today(), slot=slot).get_json()["id"]
+           for h, slot in ((alice, "lunch"), (bob, "dinner"))]
     early = client.post(f"{BOOKINGS}/{ids[0]}/review", json={"rating": 5}, headers=alice)
     assert early.status_code == 409 and early.get_json()["error"]["code"] == "booking_not_completed"
     for booking_id in ids:
@@ -159,7 +165,8 @@ def test_chef_edit_by_owner_only(client, chef, make_user):
     assert client.patch(url, json={"price_per_session": -1}, headers=chef_headers).status_code == 422
 
 
-def test_booking_list_statements_do_not_grow_and_cursor_walks(client, chef, make_user):
+def test_booking_list_statements_do_not_grow_and_cursor_walks(app, client, chef, make_user):
+    app.config["MAX_PENDING_PER_CHEF"] = 12  # this test holds 12 pending bookings with one chef
     chef_id = chef[0]["chef_id"]
     _, headers = make_user()
     made = [book(client, headers, chef_id, date=tomorrow(i + 1)).get_json()["id"] for i in range(12)]

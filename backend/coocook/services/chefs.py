@@ -19,7 +19,6 @@ is used as is.
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import lru_cache
 from typing import Any
 
@@ -29,7 +28,7 @@ from sqlalchemy.sql import Select
 from backend.auth.models import User
 from backend.caching import invalidate
 from backend.common.actor import Actor
-from backend.common.pagination import decode_cursor, encode_cursor, envelope, invalid_cursor
+from backend.common.pagination import cursor_datetime, cursor_id, cursor_number, decode_cursor, encode_cursor, envelope
 from backend.coocook.models import Chef, Review
 from backend.database import read_connection, write_transaction
 from backend.errors import NotFound
@@ -140,18 +139,6 @@ def _list_statements(sort: str, filters: tuple[bool, bool, bool, bool], keyset: 
     return page, count
 
 
-def _parse_cursor_value(column, value: Any) -> Any:
-    """The cursor's sort value as the column's type; anything odd is a 422 on `cursor`."""
-    try:
-        if column is CHEFS.created_at:
-            return dt.datetime.fromisoformat(value)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value
-    except (TypeError, ValueError):
-        pass
-    raise invalid_cursor()
-
-
 def list_chefs(*, cuisine: str | None = None, location: str | None = None, min_rating: float | None = None,
                max_price: float | None = None, sort: str = "-rating", page: int = 1, per_page: int = 20,
                cursor: str | None = None) -> dict:
@@ -167,10 +154,8 @@ def list_chefs(*, cuisine: str | None = None, location: str | None = None, min_r
     if max_price is not None:
         params["max_price"] = max_price
     if cursor:
-        last_value, last_id = decode_cursor(cursor, sort, 2)
-        if not isinstance(last_id, int) or isinstance(last_id, bool):
-            raise invalid_cursor()
-        params["last_value"], params["last_id"] = _parse_cursor_value(column, last_value), last_id
+        kind = cursor_datetime if column is CHEFS.created_at else cursor_number
+        params["last_value"], params["last_id"] = decode_cursor(cursor, sort, (kind, cursor_id))
         page_number = None
     else:
         params["offset"] = (page - 1) * per_page

@@ -2,7 +2,8 @@
 
 Auth knows nothing of other domains: a domain that keeps a profile per account (CooCook's chef
 profile) declares a `user_created` hook, run inside the same transaction as the new account, and
-an `actor_profile` hook that adds its fields to `/auth/me`."""
+an `actor_profile` hook that adds its fields to `/auth/me`.
+"""
 
 from __future__ import annotations
 

@@ -46,8 +46,11 @@ def etag_in(header: str, etag: str) -> bool:
 
 
 def choose_encoding(accept_encoding: str, algorithms: Sequence[str]) -> str | None:
-    """The encoding to send for `accept_encoding`: Werkzeug's public q-value negotiation over our
-    algorithms, in server order on ties (what Flask-Compress picks; tests hold the two together)."""
+    """The encoding to send for `accept_encoding`.
+
+    Werkzeug's public q-value negotiation over our algorithms, in server order on ties: what
+    Flask-Compress picks (tests hold the two together).
+    """
     return parse_accept_header(accept_encoding).best_match(algorithms)
 
 

@@ -1,7 +1,10 @@
-"""`api_route`: one decorator that registers a view, authenticates, validates input, applies the
-declared status and records the operation for the OpenAPI document, so the schemas that validate
-are the ones documented. With `VALIDATE_RESPONSES` on (tests), every declared success response is
-also validated against its response model, so the document cannot drift from what is served."""
+"""`api_route`: one decorator for every view, so the schemas that validate are the ones documented.
+
+It registers the view, authenticates, validates input, applies the declared status and records
+the operation for the OpenAPI document. With `VALIDATE_RESPONSES` on (tests), every declared
+success response is also validated against its response model, so the document cannot drift
+from what is served.
+"""
 
 from __future__ import annotations
 

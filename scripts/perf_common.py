@@ -107,15 +107,21 @@ class ManagedServer:
 
     REDIS_URL is dropped from the server's environment so a run never shares (or pollutes) a
     cache with another server; everything else (WEB_CONCURRENCY, GUNICORN_*, CACHE_TYPE) passes through.
+    With `uncached_twin`, a second Gunicorn serves the same database with CACHE_TYPE=NullCache (the
+    documented switch for measuring uncached speed) at `uncached_base`.
     """
 
-    def __init__(self, scale: str = "small", extra_env: dict[str, str] | None = None, log=print):
+    def __init__(self, scale: str = "small", extra_env: dict[str, str] | None = None, log=print,
+                 uncached_twin: bool = False):
         self.scale = scale
         self.extra_env = extra_env or {}
         self.log = log
         self.tmp: Path | None = None
         self.proc: subprocess.Popen | None = None
         self.base = ""
+        self.uncached_twin = uncached_twin
+        self.twin: subprocess.Popen | None = None
+        self.uncached_base: str | None = None
 
     def _env(self) -> dict[str, str]:
         assert self.tmp is not None
@@ -138,34 +144,48 @@ class ManagedServer:
         self._flask("db", "upgrade")
         self._flask("seed", "--scale", self.scale)
         self.log(f"seeded SCALE={self.scale} in {time.perf_counter() - started:.1f}s ({self.tmp / 'perf.db'})")
-        port = free_port()
-        self.base = f"http://127.0.0.1:{port}"
         self._logfile = open(self.tmp / "gunicorn.log", "wb")  # noqa: SIM115 (closed in stop())
-        self.proc = subprocess.Popen(
+        self.proc, self.base = self._serve({}, timeout)
+        if self.uncached_twin:
+            self.twin, self.uncached_base = self._serve({"CACHE_TYPE": "NullCache"}, timeout)
+        return self.base
+
+    def _serve(self, env: dict[str, str], timeout: float) -> tuple[subprocess.Popen, str]:
+        """One Gunicorn on a free port with `env` on top; waits for /health/ready."""
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn_config.py", "--bind", f"127.0.0.1:{port}",
              "backend.wsgi:app"],
-            cwd=ROOT, env=self._env(), stdout=self._logfile, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=ROOT, env={**self._env(), **env}, stdout=self._logfile, stderr=subprocess.STDOUT,
+            start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
+            if proc.poll() is not None:
                 break
-            if http_status(f"{self.base}{API}/health/ready") == 200:
-                self.log(f"gunicorn pid {self.proc.pid} serving {self.base}")
-                return self.base
+            if http_status(f"{base}{API}/health/ready") == 200:
+                self.log(f"gunicorn pid {proc.pid} serving {base}" + (f" with {env}" if env else ""))
+                return proc, base
             time.sleep(0.2)
+        self._logfile.flush()
         log_text = (self.tmp / "gunicorn.log").read_text(errors="replace")[-4000:]
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
         self.stop()
-        raise RuntimeError(f"gunicorn did not become ready on {self.base}:\n{log_text}")
+        raise RuntimeError(f"gunicorn did not become ready on {base}:\n{log_text}")
 
     def stop(self) -> None:
         """SIGTERM the Gunicorn master (graceful), SIGKILL its group if it lingers; delete the temp dir."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=25)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
+        for proc in (self.proc, self.twin):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=25)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(timeout=5)
+        self.proc = self.twin = None
         if getattr(self, "_logfile", None):
             self._logfile.close()
         if self.tmp is not None:

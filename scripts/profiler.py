@@ -5,13 +5,17 @@ Usage:
     python scripts/profiler.py --start --scale small            # seed a temp SQLite DB, run gunicorn, stop it
     make profile [BASE=http://127.0.0.1:8000] [SCALE=large] [ARGS="--samples 100 --fail-on-n1"]
 
+Uncached measurements (the endpoints marked `uncached` and the N+1 probes) go to a server started
+with the documented switch, CACHE_TYPE=NullCache: `--start` runs both servers over one database;
+with `--base`, pass `--uncached-base` (without it they go to --base and may be cache hits).
+
 For each endpoint of ENDPOINTS (every public GET plus the main authenticated calls) it sends a
 warm-up, then N sequential samples with `Accept-Encoding: br, gzip`, and records min/max/mean/
 median/stdev/p95/p99 latency (client side, full body read), success rate, statements and DB ms
 per request (from `Server-Timing`), cache hits, and the body size raw (`Accept-Encoding:
 identity`) and on the wire. Flags:
   n_plus_one    a list endpoint issues a different number of statements for per_page=1 and
-                per_page=100 (both probes bypass the response cache with a throw-away parameter);
+                per_page=100 (both probes go to the uncached server);
   over_budget   p95 above the endpoint's declared budget (ms);
   uncompressed  a body >= 500 bytes came back without Content-Encoding although br/gzip was accepted;
   errors        a sample got an unexpected status;
@@ -26,7 +30,6 @@ import argparse
 import collections
 import json
 import re
-import secrets
 import sys
 import time
 
@@ -49,12 +52,12 @@ EXIT_N1 = 3
 
 
 def n_plus_one_probe(session: requests.Session, base: str, endpoint: Endpoint, ctx: Context) -> dict:
-    """Statements for per_page=1 vs per_page=100, both cache misses (a throw-away `_probe` parameter)."""
+    """Statements for per_page=1 vs per_page=100 (`base` is the uncached server: both are misses)."""
     path, _ = endpoint.build(ctx, 0)
     path = re.sub(r"([?&])(per_page|page|cursor)=[^&]*&?", r"\1", path).rstrip("?&")
     result = {}
     for per_page in (1, 100):
-        sample = send(session, base, "GET", with_param(path, per_page=per_page, _probe=secrets.token_hex(6)),
+        sample = send(session, base, "GET", with_param(path, per_page=per_page),
                       token=ctx.token if endpoint.auth else None)
         items = len(json.loads(sample.body).get("items", [])) if sample.status == 200 else None
         result[f"per_page_{per_page}"] = {"status": sample.status, "statements": sample.timing["statements"],
@@ -88,8 +91,11 @@ def request_once(session: requests.Session, base: str, endpoint: Endpoint, ctx: 
 
 
 def run_endpoint(session: requests.Session, base: str, endpoint: Endpoint, ctx: Context, samples: int,
-                 warmup: int) -> dict:
+                 warmup: int, uncached_base: str | None = None) -> dict:
     """Warm-up, samples, size probe and (for lists) the N+1 probe; returns the endpoint's JSON entry."""
+    uncached_base = uncached_base or base
+    if endpoint.uncached:
+        base = uncached_base
     count = min(samples, endpoint.max_samples or samples)
     for j in range(warmup):  # indices past the samples: rotating endpoints warm up without pre-caching samples
         request_once(session, base, endpoint, ctx, count + 2 + j)
@@ -102,7 +108,7 @@ def run_endpoint(session: requests.Session, base: str, endpoint: Endpoint, ctx: 
     entry = summarise_samples(endpoint, measured)
     entry["bytes"] = {"raw": identity.wire_bytes, "compressed": compressed.wire_bytes,
                       "encoding": compressed.encoding, "probe_statuses": [identity.status, compressed.status]}
-    entry["n_plus_one"] = probe = n_plus_one_probe(session, base, endpoint, ctx) if endpoint.is_list else None
+    entry["n_plus_one"] = probe = n_plus_one_probe(session, uncached_base, endpoint, ctx) if endpoint.is_list else None
     if entry["statements_uncached"] is None and probe:  # every sample was a cache hit: use the uncached probe
         entry["statements_uncached"] = probe["per_page_100"]["statements"]
     entry["flags"] = flags_for(endpoint, entry)
@@ -166,7 +172,7 @@ def health_reference(session: requests.Session, base: str, results: list[dict], 
     return min(first, again["median"])
 
 
-def profile(base: str, args: argparse.Namespace, log=print) -> dict:
+def profile(base: str, args: argparse.Namespace, log=print, uncached_base: str | None = None) -> dict:
     """Discover data, sign in, profile the selected endpoints; returns the report dict."""
     session = requests.Session()
     try:
@@ -183,7 +189,7 @@ def profile(base: str, args: argparse.Namespace, log=print) -> dict:
     for endpoint in endpoints:
         if endpoint.name == "booking_detail":
             fetch_booking_ids(session, base, ctx)
-        results.append(run_endpoint(session, base, endpoint, ctx, args.samples, args.warmup))
+        results.append(run_endpoint(session, base, endpoint, ctx, args.samples, args.warmup, uncached_base))
     health = health_reference(session, base, results, args.samples)
     for entry in results:
         entry["ratio_to_health"] = (round(entry["latency_ms"]["median"] / health, 3)
@@ -194,7 +200,8 @@ def profile(base: str, args: argparse.Namespace, log=print) -> dict:
               for route in cover["uncovered"]]
     return {
         "kind": "profile", "version": 1, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "base": base, "started_server": args.start, "scale": args.scale if args.start else None,
+        "base": base, "uncached_base": uncached_base, "started_server": args.start,
+        "scale": args.scale if args.start else None,
         "samples": args.samples, "warmup": args.warmup, "account": args.email, "host": host_info(),
         "health_reference_ms": health,
         "data": ctx.data, "coverage": cover, "endpoints": results, "flags": flags,
@@ -237,7 +244,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--base", default=DEFAULT_BASE, help="running server to profile (default %(default)s)")
     target.add_argument("--start", action="store_true",
-                        help="start gunicorn on a free loopback port over a temp SQLite DB seeded with --scale")
+                        help="start gunicorn (and an uncached twin) on free loopback ports over a temp SQLite DB "
+                             "seeded with --scale")
+    parser.add_argument("--uncached-base", help="a server of the same database run with CACHE_TYPE=NullCache, for "
+                                                "the uncached endpoints and N+1 probes (with --base)")
     parser.add_argument("--scale", default="small", choices=["small", "large", "xl"], help="data for --start")
     parser.add_argument("--samples", type=int, default=50, help="measured requests per endpoint (default 50)")
     parser.add_argument("--warmup", type=int, default=5, help="unmeasured requests first (default 5)")
@@ -261,13 +271,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     server = None
     try:
+        uncached_base = None
         if args.start:
-            server = ManagedServer(args.scale, log=lambda m: print(m, file=sys.stderr))
+            server = ManagedServer(args.scale, log=lambda m: print(m, file=sys.stderr), uncached_twin=True)
             base = server.start()
+            uncached_base = server.uncached_base
         else:
             check_target(args.base, args.allow_host)
             base = args.base.rstrip("/")
-        report = profile(base, args, log=lambda m: print(m, file=sys.stderr))
+            if args.uncached_base:
+                check_target(args.uncached_base, args.allow_host)
+                uncached_base = args.uncached_base.rstrip("/")
+        report = profile(base, args, log=lambda m: print(m, file=sys.stderr), uncached_base=uncached_base)
     except TargetRefused as exc:
         print(f"profiler: {exc.message}", file=sys.stderr)
         return 2

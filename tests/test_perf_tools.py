@@ -46,10 +46,11 @@ def only_json(directory: Path, kind: str) -> tuple[Path, dict]:
 
 @pytest.fixture(scope="module")
 def server():
-    """Gunicorn with gunicorn_config.py on a free loopback port over a fresh SCALE=small database."""
-    managed = perf_common.ManagedServer("small", log=lambda message: None)
-    base = managed.start()
-    yield base
+    """Gunicorn with gunicorn_config.py on a free loopback port over a fresh SCALE=small database,
+    and its uncached twin (CACHE_TYPE=NullCache) over the same database."""
+    managed = perf_common.ManagedServer("small", log=lambda message: None, uncached_twin=True)
+    managed.start()
+    yield managed
     managed.stop()
 
 
@@ -57,7 +58,8 @@ def server():
 def profile(server, tmp_path_factory):
     """One profiler run with few samples: (process, JSON path, JSON)."""
     out = tmp_path_factory.mktemp("profile")
-    proc = run_script("profiler.py", "--base", server, "--samples", "5", "--warmup", "1",
+    proc = run_script("profiler.py", "--base", server.base, "--uncached-base", server.uncached_base,
+                      "--samples", "5", "--warmup", "1",
                       "--max-cursor-pages", "2", "--fail-on-n1", "--out-dir", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return (proc, *only_json(out, "profile"))
@@ -67,7 +69,7 @@ def profile(server, tmp_path_factory):
 def closed_load(server, tmp_path_factory):
     """A two-step closed-model sweep of about a second and a half each."""
     out = tmp_path_factory.mktemp("closed")
-    proc = run_script("load_test.py", "--base", server, "--users", "3,6", "--step-seconds", "1.5", "--settle", "0.3",
+    proc = run_script("load_test.py", "--base", server.base, "--users", "3,6", "--step-seconds", "1.5", "--settle", "0.3",
                       "--accounts", "2", "--out-dir", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return (proc, *only_json(out, "load"))
@@ -77,7 +79,7 @@ def closed_load(server, tmp_path_factory):
 def open_load(server, tmp_path_factory):
     """Two seconds at a constant 40 requests/s."""
     out = tmp_path_factory.mktemp("open")
-    proc = run_script("load_test.py", "--base", server, "--rate", "40", "--step-seconds", "2", "--accounts", "2",
+    proc = run_script("load_test.py", "--base", server.base, "--rate", "40", "--step-seconds", "2", "--accounts", "2",
                       "--out-dir", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return (proc, *only_json(out, "load"))
@@ -114,7 +116,7 @@ def test_profiler_covers_every_public_get(profile):
 def test_profiler_reads_statements_and_db_time_from_server_timing(profile):
     entries = {e["name"]: e for e in profile[2]["endpoints"]}
     assert entries["health"]["statements"]["max"] == 0  # /health touches no database
-    assert entries["chefs_uncached"]["cache"] == entries["chef_detail"]["cache"] == {"miss": 5}
+    assert entries["chefs_uncached"]["cache"] == entries["chef_detail"]["cache"] == {"off": 5}  # the NullCache twin
     assert entries["chefs_uncached"]["statements_uncached"] >= 1
     assert entries["chefs_uncached"]["db_ms"]["max"] > 0
     assert entries["chefs"]["cache"].get("hit", 0) >= 4  # warmed: served from the response cache

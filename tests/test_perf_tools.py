@@ -69,8 +69,8 @@ def profile(server, tmp_path_factory):
 def closed_load(server, tmp_path_factory):
     """A two-step closed-model sweep of about a second and a half each."""
     out = tmp_path_factory.mktemp("closed")
-    proc = run_script("load_test.py", "--base", server.base, "--users", "3,6", "--step-seconds", "1.5", "--settle", "0.3",
-                      "--accounts", "2", "--out-dir", str(out))
+    proc = run_script("load_test.py", "--base", server.base, "--users", "3,6", "--step-seconds", "1.5",
+                      "--settle", "0.3", "--accounts", "2", "--out-dir", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return (proc, *only_json(out, "load"))
 

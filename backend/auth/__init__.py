@@ -10,7 +10,7 @@ bp = Blueprint("auth", __name__)
 from backend.auth import routes  # noqa: E402,F401  (registers the views on bp)
 from backend.auth.cli import users_cli  # noqa: E402
 from backend.auth.seed import seed_accounts  # noqa: E402
-from backend.auth.services import require_user  # noqa: E402
+from backend.auth.tokens import require_user  # noqa: E402
 
 
 def _init_app(app: Flask) -> None:

@@ -1,11 +1,15 @@
-"""Auth endpoints: register, login, me."""
+"""Auth endpoints: register, login, logout, password change, me."""
 
 from __future__ import annotations
 
-from backend.auth import bp, services
-from backend.auth.schemas import LoginIn, RegisterIn, TokenOut, UserOut
+from flask import g
+
+from backend.auth import bp, services, tokens
+from backend.auth.schemas import LoginIn, PasswordChangeIn, RegisterIn, TokenOut, UserOut
 from backend.common.actor import ROLES, current_actor
 from backend.common.api import api_route
+
+NO_STORE = {"Cache-Control": "no-store"}  # a token must never sit in a shared or browser cache
 
 
 @api_route(bp, "/register", "POST", summary="Create a user account", body=RegisterIn, response=UserOut,
@@ -15,9 +19,20 @@ def register(body: RegisterIn):
 
 
 @api_route(bp, "/login", "POST", summary="Exchange credentials for a bearer token", body=LoginIn,
-           response=TokenOut, errors=[401])
+           response=TokenOut, errors=[401], headers=NO_STORE)
 def login(body: LoginIn):
     return services.login(body.email, body.password)
+
+
+@api_route(bp, "/logout", "POST", summary="Revoke the bearer token of this request", status=204, roles=ROLES)
+def logout():
+    tokens.revoke_token(g.token_digest)
+
+
+@api_route(bp, "/password", "POST", summary="Change the password; every other token of the account is revoked",
+           body=PasswordChangeIn, status=204, roles=ROLES)
+def change_password(body: PasswordChangeIn):
+    services.change_password(current_actor(), body.current_password, body.new_password, g.token_digest)
 
 
 @api_route(bp, "/me", summary="The signed-in user", response=UserOut, roles=ROLES)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from backend.auth.models import User
-from backend.auth.services import hash_password
+from backend.auth.passwords import hash_password
 from backend.common.actor import Role
 from backend.extensions import db
 

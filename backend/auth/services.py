@@ -7,45 +7,21 @@ an `actor_profile` hook that adds its fields to `/auth/me`.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import hmac
-import secrets
-from collections.abc import Iterable
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, request
-from sqlalchemy import insert, select
+from flask import current_app
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from backend.auth.emails import InvalidEmail, lookup_email, normalise_email
 from backend.auth.models import AuthToken, User
+from backend.auth.passwords import check_password, hash_password, verify_password
+from backend.auth.tokens import issue_token, unauthorized
 from backend.common.actor import ROLES, Actor, Role
 from backend.common.domain import hooks
 from backend.database import write_transaction
-from backend.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
+from backend.errors import Conflict, ValidationFailed
 from backend.extensions import db
-
-# Verifying against this keeps a login for an unknown email as slow as one for a known email.
-_DUMMY_HASH: dict[tuple, str] = {}
-
-
-def password_hasher() -> PasswordHasher:
-    """The app's Argon2id hasher (cost from config; tests use a cheap one)."""
-    cfg = current_app.config
-    return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_COST"],
-                          parallelism=cfg["ARGON2_PARALLELISM"])
-
-
-def hash_password(password: str) -> str:
-    """Argon2id hash of `password`."""
-    return password_hasher().hash(password)
-
-
-def hash_token(token: str) -> str:
-    """SHA-256 hex digest: tokens are 256-bit random, so a fast hash is enough to store them."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def actor_dict(actor: Actor) -> dict:
@@ -59,11 +35,18 @@ def actor_dict(actor: Actor) -> dict:
 def create_user(email: str, password: str, name: str, role: str = Role.USER, profile: dict | None = None) -> dict:
     """Create an account in one transaction with whatever `user_created` hooks add; 409 on a taken email.
 
-    `profile` is passed to the hooks (e.g. a chef's cuisine and price for CooCook's profile).
+    The email is normalised (auth.emails) so look-alike spellings of a taken address are a 409; the
+    password must pass the policy (auth.passwords). `profile` is passed to the hooks (e.g. a chef's
+    cuisine and price for CooCook's profile).
     """
     if role not in ROLES:
         raise ValidationFailed("invalid role", {"fields": {"role": f"must be one of {', '.join(ROLES)}"}})
-    email = email.strip().lower()
+    try:
+        email = normalise_email(email)
+    except InvalidEmail as exc:
+        raise ValidationFailed("request body is invalid", {"location": "body", "fields": {"email": str(exc)}},
+                               code="invalid_email") from None
+    check_password(password, email)
     password_hash = hash_password(password)  # slow on purpose: do it before taking the write lock
     try:
         with write_transaction(db.session) as session:
@@ -83,61 +66,33 @@ def create_user(email: str, password: str, name: str, role: str = Role.USER, pro
     return user
 
 
-def issue_token(user_id: int) -> dict:
-    """Create a bearer token for `user_id`; only its hash is stored."""
-    token = secrets.token_urlsafe(32)
-    expires = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
-    with write_transaction(db.session) as session:
-        session.execute(insert(AuthToken).values(user_id=user_id, token_hash=hash_token(token), expires_at=expires))
-    return {"token": token, "token_type": "Bearer", "expires_at": expires.isoformat() + "Z"}
-
-
 def login(email: str, password: str) -> dict:
-    """Verify credentials and issue a token; the same 401 for an unknown email and a wrong password."""
-    row = db.session.execute(select(User.id, User.password_hash)
-                             .where(User.email == email.strip().lower())).first()
-    hasher = password_hasher()
-    if row is None:
-        key = (hasher.time_cost, hasher.memory_cost)
-        if key not in _DUMMY_HASH:
-            _DUMMY_HASH[key] = hasher.hash(secrets.token_hex(8))
-        stored, user_id = _DUMMY_HASH[key], None
-    else:
-        stored, user_id = row.password_hash, row.id
-    try:
-        hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        user_id = None
-    if user_id is None:
-        raise Unauthorized("invalid email or password", code="invalid_credentials")
-    return issue_token(user_id)
+    """Verify credentials and issue a token; the same 401 (and time) for an unknown email and a wrong password."""
+    canonical = lookup_email(email)
+    row = None
+    if canonical is not None:
+        row = db.session.execute(select(User.id, User.password_hash).where(User.email == canonical)).first()
+    if not verify_password(row.password_hash if row else None, password):
+        raise unauthorized("invalid email or password", "invalid_credentials")
+    return issue_token(row.id)
 
 
-def actor_for_token(token: str) -> Actor | None:
-    """The Actor of a live token, in one statement; None if unknown or expired."""
-    digest = hash_token(token)
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    row = db.session.execute(
-        select(User.id, User.email, User.name, User.role, AuthToken.token_hash)
-        .join(AuthToken, AuthToken.user_id == User.id)
-        .where(AuthToken.token_hash == digest, AuthToken.expires_at > now)).first()
-    # The lookup is by digest; compare again in constant time so no timing depends on the match.
-    if row is None or not hmac.compare_digest(row.token_hash, digest):
-        return None
-    return Actor(row.id, Role(row.role), row.email, row.name)
+def change_password(actor: Actor, current_password: str, new_password: str, keep_token_digest: str) -> None:
+    """Set a new password after checking the current one; every other token of the account is revoked.
 
-
-def require_user(roles: Iterable[str]) -> Actor:
-    """The signed-in actor of this request, or 401 (no/bad token) / 403 (role not allowed).
-
-    Installed as the app's authenticator (common.actor), which is how `api_route` reaches it.
+    The token `keep_token_digest` (the one this request used) stays valid, so the client that
+    changed the password stays signed in.
     """
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("missing bearer token", code="missing_token")
-    actor = actor_for_token(token.strip())
-    if actor is None:
-        raise Unauthorized("invalid or expired token", code="invalid_token")
-    if actor.role not in roles:
-        raise Forbidden("your role may not do this")
-    return actor
+    stored = db.session.execute(select(User.password_hash).where(User.id == actor.id)).scalar()
+    if not verify_password(stored, current_password):
+        raise ValidationFailed("request body is invalid", {"location": "body", "fields": {
+            "current_password": "is not the account's current password"}}, code="invalid_current_password")
+    check_password(new_password, actor.email, field="new_password")
+    if new_password == current_password:
+        raise ValidationFailed("request body is invalid", {"location": "body", "fields": {
+            "new_password": "must differ from the current password"}})
+    password_hash = hash_password(new_password)
+    with write_transaction(db.session) as session:
+        session.execute(update(User).where(User.id == actor.id).values(password_hash=password_hash))
+        session.execute(delete(AuthToken).where(AuthToken.user_id == actor.id,
+                                                AuthToken.token_hash != keep_token_digest))

@@ -9,7 +9,7 @@ from what is served.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
@@ -49,12 +49,14 @@ class ResponseContractError(RuntimeError):
 def api_route(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
               body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
               response: type[BaseModel] | None = None, status: int = 200,
-              roles: Iterable[str] | None = None, errors: Iterable[int] = ()) -> Callable:
+              roles: Iterable[str] | None = None, errors: Iterable[int] = (),
+              headers: Mapping[str, str] | None = None) -> Callable:
     """Register `fn` on `bp`; pass it `body=`/`query=` models and require one of `roles` if given.
 
     roles=None is public; roles=ROLES is any signed-in account, available as `current_actor()`.
-    The view returns the body (a dict) and the decorator answers it with `status`; a view that
-    builds its own Response (cached views, 304s) returns that instead.
+    The view returns the body (a dict) and the decorator answers it with `status` (204: no body)
+    and `headers` (e.g. `Cache-Control: no-store` on token responses); a view that builds its own
+    Response (cached views, 304s) returns that instead.
     """
     allowed = tuple(str(r) for r in roles) if roles is not None else None
 
@@ -75,9 +77,13 @@ def api_route(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
             if body is not None:
                 kwargs["body"] = parse_body(body)
             result = fn(**kwargs)
-            answer = result if isinstance(result, Response) else jsonify(result)
-            if not isinstance(result, Response):
+            if isinstance(result, Response):
+                answer = result
+            else:
+                answer = Response(status=204) if status == 204 else jsonify(result)
                 answer.status_code = status
+                if headers:
+                    answer.headers.update(headers)
             if current_app.config.get("VALIDATE_RESPONSES"):
                 _check_contract(op, answer)
             return answer

@@ -2,21 +2,29 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
 BIND ?= 127.0.0.1:8000
 SCALE ?= small
 export FLASK_APP := backend.wsgi
 export BIND
 
-.PHONY: install run serve migrate seed shell test lint profile load report bench clean
+.PHONY: install install-dev run serve migrate seed shell test test-fast lint profile load report bench clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# Two stamps: running needs only requirements.txt; tests and the toolkit add requirements-dev.txt.
+$(RUNTIME_STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(RUNTIME_STAMP)
 
-install: $(STAMP)
+$(DEV_STAMP): $(RUNTIME_STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
+install: $(RUNTIME_STAMP)
+
+install-dev: $(DEV_STAMP)
 
 run: install migrate ## install, migrate, seed demo data if empty, serve on $(BIND)
 	$(BIN)/flask seed --scale small --if-empty
@@ -34,10 +42,13 @@ seed: install migrate ## replace data with SCALE=small|large|xl
 shell: install
 	$(BIN)/flask shell
 
-test: install ## the whole suite (SQLite; PostgreSQL/Redis too when TEST_DATABASE_URL/TEST_REDIS_URL are set)
+test: install-dev ## the whole suite (SQLite; PostgreSQL/Redis too when TEST_DATABASE_URL/TEST_REDIS_URL are set)
 	$(BIN)/python -m pytest -q -ra
 
-lint: install
+test-fast: install-dev ## the suite without the slow server/load tests (quick iteration)
+	$(BIN)/python -m pytest -q -ra -m "not slow"
+
+lint: install-dev
 	$(BIN)/ruff check .
 
 # Performance toolkit. BASE=<url> targets a running server (loopback only); without it the script
@@ -45,13 +56,13 @@ lint: install
 # any other option (see `$(BIN)/python scripts/<script>.py --help`).
 PERF_TARGET = $(if $(BASE),--base $(BASE),--start --scale $(SCALE))
 
-profile: install ## per-endpoint latency, SQL statements, sizes, N+1/budget/compression flags -> reports/profile-*.json
+profile: install-dev ## per-endpoint latency, SQL statements, sizes, N+1/budget/compression flags -> reports/profile-*.json
 	$(BIN)/python scripts/profiler.py $(PERF_TARGET) $(ARGS)
 
-load: install ## Locust sweep (default 50,100,500,1000 users; ARGS="--rate 300" for the open model) -> reports/load-*.json
+load: install-dev ## Locust sweep (default 50,100,500,1000 users; ARGS="--rate 300" for the open model) -> reports/load-*.json
 	$(BIN)/python scripts/load_test.py $(PERF_TARGET) $(ARGS)
 
-report: install ## reports/PERFORMANCE_REPORT.md + charts from the newest JSON (ARGS="--baseline reports/profile-X.json")
+report: install-dev ## reports/PERFORMANCE_REPORT.md + charts from the newest JSON (ARGS="--baseline reports/profile-X.json")
 	$(BIN)/python scripts/report.py $(ARGS)
 
 # The main table of docs/performance.md (not part of `make test`; needs wrk). Seeds SCALE=large into
@@ -59,7 +70,7 @@ report: install ## reports/PERFORMANCE_REPORT.md + charts from the newest JSON (
 # with gunicorn_config.py on free loopback ports and measures against ../shared/bench/ratio.py's floor.
 RATIO ?= ../shared/bench/ratio.py
 
-bench: install ## ratio table: cached/uncached chef list, deep cursor, detail, POST bookings, 1,000 connections
+bench: install-dev ## ratio table: cached/uncached chef list, deep cursor, detail, POST bookings, 1,000 connections
 	$(BIN)/python scripts/bench.py --ratio $(RATIO) $(ARGS)
 
 clean:

@@ -62,6 +62,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     """Core operator commands (domains add their own through their Domain declaration)."""
+    from backend.idempotency.cli import idempotency_cli
     from backend.seeding import seed_command
 
     app.cli.add_command(seed_command)
+    app.cli.add_command(idempotency_cli)

@@ -103,6 +103,7 @@ class BaseConfig:
 
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
     TOKEN_TTL_HOURS = env_int("TOKEN_TTL_HOURS", 24 * 14)
+    IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24)  # a retry within this replays the first answer
     # OWASP's Argon2id baseline (19 MiB, 2 passes): ~22 ms a hash here. A login holds a sync worker
     # for the whole hash; 64 MiB x 3 took ~160 ms and let ~12 logins/s saturate two workers.
     ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 2)

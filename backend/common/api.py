@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from backend.common.actor import ROLES, require_actor
 from backend.common.validation import parse_body, parse_query
+from backend.idempotency import run_idempotent
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,11 @@ class Operation:
     status: int = 200
     roles: tuple[str, ...] | None = None
     errors: list[int] = field(default_factory=list)
+    idempotent: bool = False  # accepts an Idempotency-Key header
 
 
 OPERATIONS: dict[str, Operation] = {}
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class ResponseContractError(RuntimeError):
@@ -50,48 +53,66 @@ def api_route(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
               body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
               response: type[BaseModel] | None = None, status: int = 200,
               roles: Iterable[str] | None = None, errors: Iterable[int] = (),
-              headers: Mapping[str, str] | None = None) -> Callable:
+              headers: Mapping[str, str] | None = None, idempotency: bool = True) -> Callable:
     """Register `fn` on `bp`; pass it `body=`/`query=` models and require one of `roles` if given.
 
     roles=None is public; roles=ROLES is any signed-in account, available as `current_actor()`.
     The view returns the body (a dict) and the decorator answers it with `status` (204: no body)
     and `headers` (e.g. `Cache-Control: no-store` on token responses); a view that builds its own
-    Response (cached views, 304s) returns that instead.
+    Response (cached views, 304s) returns that instead. Signed-in state-changing routes accept an
+    `Idempotency-Key` (backend.idempotency) unless `idempotency=False`.
     """
     allowed = tuple(str(r) for r in roles) if roles is not None else None
 
     def decorator(fn: Callable) -> Callable:
         endpoint = f"{bp.name}.{fn.__name__}"
-        codes = set(errors) | ({422} if body or query else set()) | ({400, 415} if body else set())
-        if allowed is not None:
-            codes |= {401} | ({403} if set(allowed) != set(ROLES) else set())
-        op = OPERATIONS[endpoint] = Operation(endpoint, method.lower(), summary, [bp.name], body, query,
-                                              response, status, allowed, sorted(codes))
+        idempotent = idempotency and allowed is not None and method.upper() in STATE_CHANGING
+        op = OPERATIONS[endpoint] = Operation(
+            endpoint, method.lower(), summary, [bp.name], body, query, response, status, allowed,
+            _error_codes(errors, body, query, allowed, idempotent), idempotent)
+
+        def answer(kwargs: dict[str, Any]) -> Response:
+            if query is not None:
+                kwargs["query"] = parse_query(query)
+            if body is not None:
+                kwargs["body"] = parse_body(body)
+            return _to_response(fn(**kwargs), status, headers)
 
         @wraps(fn)
         def view(**kwargs: Any):
             if allowed is not None:
                 g.actor = require_actor(allowed)
-            if query is not None:
-                kwargs["query"] = parse_query(query)
-            if body is not None:
-                kwargs["body"] = parse_body(body)
-            result = fn(**kwargs)
-            if isinstance(result, Response):
-                answer = result
-            else:
-                answer = Response(status=204) if status == 204 else jsonify(result)
-                answer.status_code = status
-                if headers:
-                    answer.headers.update(headers)
+            response = run_idempotent(g.actor.id, lambda: answer(kwargs)) if idempotent else answer(kwargs)
             if current_app.config.get("VALIDATE_RESPONSES"):
-                _check_contract(op, answer)
-            return answer
+                _check_contract(op, response)
+            return response
 
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
         return view
 
     return decorator
+
+
+def _error_codes(errors: Iterable[int], body: Any, query: Any, allowed: tuple[str, ...] | None,
+                 idempotent: bool) -> list[int]:
+    """The error statuses an operation can answer, for its OpenAPI entry."""
+    codes = set(errors) | ({422} if body or query or idempotent else set()) | ({400, 415} if body else set())
+    if allowed is not None:
+        codes |= {401} | ({403} if set(allowed) != set(ROLES) else set())
+    if idempotent:
+        codes |= {409}  # a retry while the first request with its key is still running
+    return sorted(codes)
+
+
+def _to_response(result: Any, status: int, headers: Mapping[str, str] | None) -> Response:
+    """A view's return value as the declared response (a Response the view built passes through)."""
+    if isinstance(result, Response):
+        return result
+    response = Response(status=204) if status == 204 else jsonify(result)
+    response.status_code = status
+    if headers:
+        response.headers.update(headers)
+    return response
 
 
 def _check_contract(op: Operation, answer: Response) -> None:

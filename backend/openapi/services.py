@@ -41,6 +41,18 @@ def _query_params(op: Operation) -> list[dict]:
             for name, prop in schema.get("properties", {}).items()]
 
 
+IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "retries with the same key and body within 24 h get the first response; the same key with "
+                   "another body is 422; while the first request runs, 409 in_progress",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$"},
+}
+
+
+def _header_params(op: Operation) -> list[dict]:
+    return [IDEMPOTENCY_HEADER] if op.idempotent else []
+
+
 def build_document(app: Flask) -> dict[str, Any]:
     """The whole document for `app` (all registered api_route views)."""
     models = {m for op in OPERATIONS.values() for m in (op.body, op.response) if m is not None}
@@ -54,7 +66,7 @@ def build_document(app: Flask) -> dict[str, Any]:
             continue
         path, path_params = _path(rule.rule)
         item: dict[str, Any] = {"summary": op.summary, "tags": op.tags, "operationId": rule.endpoint,
-                                "parameters": path_params + _query_params(op), "responses": {}}
+                                "parameters": path_params + _query_params(op) + _header_params(op), "responses": {}}
         if op.body is not None:
             item["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": {"$ref": REF.format(model=op.body.__name__)}}}}

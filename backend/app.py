@@ -15,7 +15,7 @@ from backend.common.validation import IdConverter
 from backend.config import DEFAULT_SECRET, INSTANCE_DIR, ROOT, config_for, normalise_database_url
 from backend.database import engine_options, is_sqlite, tune_engine
 from backend.errors import register_error_handlers
-from backend.extensions import caching, db, insight, migrate, timing
+from backend.extensions import caching, db, insight, integrations, migrate, timing
 
 
 def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
@@ -58,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     caching.init_app(app)
     insight.init_app(app, engine)
+    integrations.init_app(app)
 
 
 def register_cli(app: Flask) -> None:

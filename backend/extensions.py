@@ -5,6 +5,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from backend.caching import ResponseCaching
 from backend.database import Base
+from backend.integrations.extension import Integrations
 from backend.observability.insight import InsightExtension
 from backend.observability.timing import QueryTiming
 
@@ -13,6 +14,7 @@ migrate = Migrate()
 timing = QueryTiming()
 insight = InsightExtension()
 caching = ResponseCaching()
+integrations = Integrations()
 # Flask-Caching and Flask-Compress belong to the response cache; named here for tests and tools.
 cache = caching.cache
 compress = caching.compress

@@ -101,6 +101,18 @@ class BaseConfig:
     COMPRESS_MIN_SIZE = env_int("COMPRESS_MIN_SIZE", 500)
     COMPRESS_CACHE_SIZE = env_int("COMPRESS_CACHE_SIZE", 2000)
 
+    # Throttling (backend/throttling): fixed windows; Redis with REDIS_URL, else each worker's memory
+    # (the effective per-host limit is then the limit times the workers). RATELIMIT_ENABLED=false
+    # turns it all off (the benchmarks' uncapped runs).
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    THROTTLE_DEFAULT = env_str("RATELIMIT_DEFAULT", "1200 per minute")  # per token holder, else per IP
+    THROTTLE_PER_IP = env_str("RATELIMIT_PER_IP", "6000 per minute")  # ceiling whatever tokens are sent
+    THROTTLE_LOGIN_PER_IP = env_str("RATELIMIT_LOGIN_PER_IP", "30 per minute")
+    THROTTLE_LOGIN_PER_ACCOUNT = env_str("RATELIMIT_LOGIN_PER_ACCOUNT", "10 per minute")
+    THROTTLE_REGISTER_PER_IP = env_str("RATELIMIT_REGISTER_PER_IP", "10 per minute")
+    THROTTLE_REGISTER_PER_ACCOUNT = env_str("RATELIMIT_REGISTER_PER_ACCOUNT", "5 per minute")
+    RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI")  # default: REDIS_URL, else memory://
+    TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)  # X-Forwarded-For hops set by proxies you run
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
     TOKEN_TTL_HOURS = env_int("TOKEN_TTL_HOURS", 24 * 14)
     IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24)  # a retry within this replays the first answer
@@ -139,6 +151,13 @@ class TestingConfig(BaseConfig):
 
     TESTING = True
     VALIDATE_RESPONSES = True  # every declared success body is checked against its response model
+    # Tests hammer endpoints from one address; the throttling tests set their own low limits.
+    THROTTLE_DEFAULT = "100000 per minute"
+    THROTTLE_PER_IP = "100000 per minute"
+    THROTTLE_LOGIN_PER_IP = "10000 per minute"
+    THROTTLE_LOGIN_PER_ACCOUNT = "10000 per minute"
+    THROTTLE_REGISTER_PER_IP = "10000 per minute"
+    THROTTLE_REGISTER_PER_ACCOUNT = "10000 per minute"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     CACHE_TYPE = "SimpleCache"

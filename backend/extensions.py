@@ -8,6 +8,7 @@ from backend.database import Base
 from backend.integrations.extension import Integrations
 from backend.observability.insight import InsightExtension
 from backend.observability.timing import QueryTiming
+from backend.throttling import Throttling
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
@@ -15,6 +16,7 @@ timing = QueryTiming()
 insight = InsightExtension()
 caching = ResponseCaching()
 integrations = Integrations()
+throttling = Throttling()
 # Flask-Caching and Flask-Compress belong to the response cache; named here for tests and tools.
 cache = caching.cache
 compress = caching.compress

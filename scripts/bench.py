@@ -150,6 +150,9 @@ def main() -> None:
     args = ap.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="sf-bench-"))
     env = {k: v for k, v in os.environ.items() if k not in {"CACHE_TYPE", "REDIS_URL"}}
+    # Uncapped unless asked: wrk sends everything from one address, which the per-client limit would
+    # stop within a second. RATELIMIT_ENABLED=true (with high limits) measures the throttling's cost.
+    env.setdefault("RATELIMIT_ENABLED", "false")
     env.update({"DATABASE_URL": args.database_url, "FLASK_APP": "backend.wsgi",
                 "CACHE_GENERATIONS_PATH": str(workdir / "cache-generations"), "INSIGHT_DIR": str(workdir / "insight")})
     results: dict = {"database": args.database_url.split("@")[-1], "connections": args.connections,

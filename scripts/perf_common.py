@@ -126,6 +126,7 @@ class ManagedServer:
     def _env(self) -> dict[str, str]:
         assert self.tmp is not None
         env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+        env.setdefault("RATELIMIT_ENABLED", "false")  # the toolkit measures speed from one address: uncapped
         env.update({"FLASK_APP": "backend.wsgi", "DATABASE_URL": f"sqlite:///{self.tmp / 'perf.db'}",
                     "CACHE_GENERATIONS_PATH": str(self.tmp / "cache-generations"), "PYTHONUNBUFFERED": "1"})
         env.update(self.extra_env)

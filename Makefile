@@ -9,7 +9,7 @@ SCALE ?= small
 export FLASK_APP := backend.wsgi
 export BIND
 
-.PHONY: install install-dev run serve migrate seed shell test test-fast lint profile load report bench clean
+.PHONY: install install-dev run serve serve-proxy migrate seed shell test test-fast lint profile load report bench clean
 
 # Two stamps: running needs only requirements.txt; tests and the toolkit add requirements-dev.txt.
 $(RUNTIME_STAMP): requirements.txt
@@ -32,6 +32,9 @@ run: install migrate ## install, migrate, seed demo data if empty, serve on $(BI
 
 serve: install ## gunicorn with gunicorn_config.py, nothing else
 	$(BIN)/gunicorn -c gunicorn_config.py backend.wsgi:app
+
+serve-proxy: install ## nginx (deploy/nginx.conf) on PROXY_BIND (127.0.0.1:8080) in front of gunicorn on BIND
+	$(BIN)/python -m deploy.serve_proxy
 
 migrate: install
 	$(BIN)/flask db upgrade

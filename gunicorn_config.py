@@ -6,6 +6,8 @@ GUNICORN_KEEPALIVE, GUNICORN_MAX_REQUESTS, GUNICORN_BACKLOG.
 
 import multiprocessing
 import os
+import tempfile
+import time
 
 
 def _int(name, default):
@@ -43,3 +45,50 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "warning")
 preload_app = False  # each worker builds its own engine and pool: nothing inherited across fork
+
+
+# --- Draining on SIGTERM ---------------------------------------------------------------------------
+# Gunicorn closes its listening sockets the moment SIGTERM arrives, so connections still queued in
+# the backlog are reset and a load balancer keeps sending until its next failed health check. With
+# DRAIN_SECONDS > 0 (default 5 in production, 0 elsewhere so Ctrl-C-style stops stay instant) the
+# master first marks the host draining, which /api/v1/health/ready turns into a 503, keeps serving
+# for DRAIN_SECONDS while the balancer takes the host out, and only then stops gracefully: workers
+# finish the request in hand (graceful_timeout). A second SIGTERM does not cut the drain short;
+# SIGINT and SIGQUIT still stop at once.
+drain_seconds = float(os.environ.get("DRAIN_SECONDS", "").strip()
+                      or (5 if os.environ.get("APP_ENV", "").lower() == "production" else 0))
+
+
+def when_ready(server):
+    """Install the drain (called before the first workers are forked, so they inherit the flag path)."""
+    if drain_seconds <= 0:
+        return
+    flag = os.path.join(tempfile.gettempdir(), f"softfactory-draining-{os.getpid()}")
+    os.environ["SF_DRAIN_FLAG"] = flag  # workers read it: the file exists = draining
+    if os.path.exists(flag):
+        os.unlink(flag)
+    state = {"until": None}
+    stop_now = server.handle_term
+    tick = server.maybe_promote_master
+
+    def handle_term():
+        if state["until"] is None:
+            state["until"] = time.monotonic() + drain_seconds
+            with open(flag, "w") as marker:
+                marker.write(str(os.getpid()))
+            server.log.info("SIGTERM: draining for %.1f s (readiness answers 503), then stopping", drain_seconds)
+
+    def maybe_promote_master():  # called by the master loop at least once a second
+        tick()
+        if state["until"] is not None and time.monotonic() >= state["until"]:
+            stop_now()  # raises StopIteration: gunicorn's graceful stop
+
+    server.handle_term = handle_term
+    server.maybe_promote_master = maybe_promote_master
+
+
+def on_exit(server):
+    """Remove the drain flag."""
+    flag = os.environ.get("SF_DRAIN_FLAG")
+    if flag and os.path.exists(flag):
+        os.unlink(flag)

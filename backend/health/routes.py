@@ -24,6 +24,8 @@ def health():
 @api_route(bp, "/ready", summary="Readiness: the database answers and its schema is at the migrations' head",
            response=HealthOut, errors=[503])
 def ready():
+    if services.draining():  # the load balancer takes this host out before it stops
+        raise ServiceUnavailable("not ready: draining for shutdown", {"reason": "draining"}, code="draining")
     ok, detail = services.database_ready()
     if not ok:
         raise ServiceUnavailable(f"not ready: {detail}", {"reason": detail}, code="database_unavailable")

@@ -8,6 +8,7 @@ the revision files costs milliseconds; they do not change while the process runs
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from alembic.script import ScriptDirectory
@@ -22,6 +23,12 @@ from backend.extensions import db
 def migration_heads() -> frozenset[str]:
     """The head revision(s) of migrations/ (computed once per process)."""
     return frozenset(ScriptDirectory(str(ROOT / "migrations")).get_heads())
+
+
+def draining() -> bool:
+    """True once the gunicorn master got SIGTERM and drains (gunicorn_config.py writes the flag)."""
+    flag = os.environ.get("SF_DRAIN_FLAG")
+    return bool(flag) and os.path.exists(flag)
 
 
 def database_ready() -> tuple[bool, str]:

@@ -81,6 +81,7 @@ class BaseConfig:
     DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 5000)
     DB_SCHEMA = env_str("DB_SCHEMA")  # PostgreSQL search_path; empty means the server default
     SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 10000)
+    SQLITE_WRITE_LOCK = env_bool("SQLITE_WRITE_LOCK", True)  # writers take turns on a host file lock (database.py)
     SQLITE_CACHE_KB = env_int("SQLITE_CACHE_KB", 65536)
     SQLITE_MMAP_BYTES = env_int("SQLITE_MMAP_BYTES", 268435456)
 

@@ -56,25 +56,26 @@ lint: install-dev
 
 # Performance toolkit. BASE=<url> targets a running server (loopback only); without it the script
 # starts its own gunicorn on a free port over a temp SQLite DB seeded with SCALE data. ARGS passes
-# any other option (see `$(BIN)/python scripts/<script>.py --help`).
+# any other option (see `$(BIN)/python -m scripts.<tool> --help`). scripts/ is a package: the tools
+# run as modules from the repository root.
 PERF_TARGET = $(if $(BASE),--base $(BASE),--start --scale $(SCALE))
 
 profile: install-dev ## per-endpoint latency, SQL statements, sizes, N+1/budget/compression flags -> reports/profile-*.json
-	$(BIN)/python scripts/profiler.py $(PERF_TARGET) $(ARGS)
+	$(BIN)/python -m scripts.profiler $(PERF_TARGET) $(ARGS)
 
 load: install-dev ## Locust sweep (default 50,100,500,1000 users; ARGS="--rate 300" for the open model) -> reports/load-*.json
-	$(BIN)/python scripts/load_test.py $(PERF_TARGET) $(ARGS)
+	$(BIN)/python -m scripts.load_test $(PERF_TARGET) $(ARGS)
 
 report: install-dev ## reports/PERFORMANCE_REPORT.md + charts from the newest JSON (ARGS="--baseline reports/profile-X.json")
-	$(BIN)/python scripts/report.py $(ARGS)
+	$(BIN)/python -m scripts.report $(ARGS)
 
 # The main table of docs/performance.md (not part of `make test`; needs wrk). Seeds SCALE=large into
 # BENCH_DATABASE_URL (default instance/bench-large.db, never the development database), serves it
-# with gunicorn_config.py on free loopback ports and measures against ../shared/bench/ratio.py's floor.
-RATIO ?= ../shared/bench/ratio.py
-
+# with gunicorn_config.py on free loopback ports and measures against the bare-Flask floor
+# (scripts/floor_app.py, served by scripts.ratio under the same config). ARGS passes bench options
+# (see `$(BIN)/python -m scripts.bench --help`).
 bench: install-dev ## ratio table: cached/uncached chef list, deep cursor, detail, POST bookings, 1,000 connections
-	$(BIN)/python scripts/bench.py --ratio $(RATIO) $(ARGS)
+	$(BIN)/python -m scripts.bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

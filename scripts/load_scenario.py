@@ -1,7 +1,7 @@
-"""The load test's scenario on Locust: weighted actions, the closed- and open-model users, the recorder.
+"""The load test's scenario on Locust: the closed- and open-model users running weighted actions, the recorder.
 
-Actions: browse/filter chefs, open a chef, book a free slot, list my bookings (weights in
-SCENARIOS). ClosedUser sends back to back; RateUser is one sender of the open-model pool and
+The actions and their weights come from the domains (`LOAD_ACTIONS` in `backend/<domain>/perf.py`,
+gathered by scripts.perf_spec). ClosedUser sends back to back; RateUser is one sender of the open-model pool and
 tags each request with its scheduled time (User.context()), which Recorder uses to measure
 latency from the schedule rather than from the actual send. Importing this module imports Locust,
 which monkey-patches the interpreter for gevent: import it before requests/urllib3.
@@ -18,61 +18,18 @@ import time
 import gevent
 import gevent.event
 from locust import FastHttpUser, constant, task
-from perf_common import API, SlotPicker
 
-SCENARIOS = {
-    "realistic": {"browse": 60, "open_chef": 25, "book": 10, "my_bookings": 5},
-    "chefs": {"chef_list": 100},
-}
+from scripts.perf_spec import LoadAction
 
 
 class Shared:
-    """State every virtual user reads, filled in before the run: tokens, chef ids, filters, slots, weighted actions."""
+    """State every virtual user reads, filled in before the run: tokens, weighted actions, the domains' state."""
 
     tokens: list[str] = []
-    chef_ids: list[int] = []
-    filters: list[str] = []
-    slots: SlotPicker | None = None
-    actions: list = []
+    actions: list[LoadAction] = []
     weights: list[int] = []
+    state: dict = {}  # what the domains' load_setup() discovered (ids, filters, slot pickers)
     token_counter = itertools.count()
-
-
-def browse(user: FastHttpUser) -> None:
-    """Chef list: page 1 of the default sort (the cached hot path) or a filtered/sorted page."""
-    if random.random() < 0.4:
-        user.client.get(f"{API}/coocook/chefs", name="chefs: list")
-    else:
-        page = random.choice((1, 1, 1, 2, 3))
-        user.client.get(f"{API}/coocook/chefs?{random.choice(Shared.filters)}&page={page}", name="chefs: filter")
-
-
-def chef_list(user: FastHttpUser) -> None:
-    """The public chef list, page 1."""
-    user.client.get(f"{API}/coocook/chefs", name="chefs: list")
-
-
-def open_chef(user: FastHttpUser) -> None:
-    """A chef page; skewed toward the top of the list (popular chefs are opened more)."""
-    chef_id = Shared.chef_ids[int(len(Shared.chef_ids) * random.random() ** 2)]
-    user.client.get(f"{API}/coocook/chefs/{chef_id}", name="chefs: detail")
-
-
-def book(user: FastHttpUser) -> None:
-    """Book a slot no one in this run has booked; a 409 (taken by an earlier run) is a correct answer."""
-    with user.client.post(f"{API}/coocook/bookings", json=Shared.slots.next(), headers=user.auth,
-                          name="bookings: create", catch_response=True) as response:
-        if response.status_code == 409:
-            response.success()
-
-
-def my_bookings(user: FastHttpUser) -> None:
-    """The signed-in user's bookings."""
-    user.client.get(f"{API}/coocook/bookings", headers=user.auth, name="bookings: mine")
-
-
-ACTIONS = {"browse": browse, "chef_list": chef_list, "open_chef": open_chef, "book": book,
-           "my_bookings": my_bookings}
 
 
 class ScenarioUser(FastHttpUser):
@@ -88,7 +45,7 @@ class ScenarioUser(FastHttpUser):
 
     def act(self) -> None:
         """One weighted-random action."""
-        random.choices(Shared.actions, Shared.weights)[0](self)
+        random.choices(Shared.actions, Shared.weights)[0].run(self, Shared.state)
 
 
 class ClosedUser(ScenarioUser):

@@ -1,13 +1,15 @@
 """Load test on Locust (headless, library API): a concurrency sweep, or an open-model constant arrival rate.
 
 Usage:
-    python scripts/load_test.py --start --scale small                      # own gunicorn, default sweep
-    python scripts/load_test.py --base http://127.0.0.1:8000 --users 50,100,500,1000 --step-seconds 10
-    python scripts/load_test.py --base http://127.0.0.1:8000 --rate 200,400 --step-seconds 10
+    python -m scripts.load_test --start --scale small                      # own gunicorn, default sweep
+    python -m scripts.load_test --base http://127.0.0.1:8000 --users 50,100,500,1000 --step-seconds 10
+    python -m scripts.load_test --base http://127.0.0.1:8000 --rate 200,400 --step-seconds 10
     make load [BASE=...] [SCALE=large] [ARGS="--rate 300"]
 
-Scenario "realistic" (default): authenticated users browse and filter chefs (60%), open a chef
-(25%), book a free slot (10%), list their bookings (5%). Scenario "chefs": the public chef list only.
+Scenario "realistic" (default): every action the domains declare with a weight (LOAD_ACTIONS in
+backend/<domain>/perf.py); today authenticated users browse and filter chefs (60%), open a chef
+(25%), book a free slot (10%), list their bookings (5%). Domains add named scenarios
+(LOAD_SCENARIOS), e.g. "chefs": the public chef list only.
 Users sign in once, up front, as user<N>@load.test accounts (shared round-robin by virtual users;
 Argon2 logins are deliberately slow and are not what this measures).
 
@@ -44,24 +46,24 @@ import gevent
 import locust  # before requests: importing Locust monkey-patches sockets and ssl for gevent
 import requests
 from gevent.pool import Pool
-from load_scenario import ACTIONS, SCENARIOS, SCHEDULE, ClosedUser, RateUser, Recorder, Shared, cpu_seconds
 from locust import constant
 from locust.env import Environment
-from perf_common import (
+
+from scripts import perf_spec
+from scripts.load_scenario import SCHEDULE, ClosedUser, RateUser, Recorder, Shared, cpu_seconds
+from scripts.perf_common import (
     API,
     DEFAULT_BASE,
     FIRST_LOAD_USER,
     LOAD_PASSWORD,
-    ManagedServer,
-    SlotPicker,
     TargetRefused,
     check_target,
-    filter_queries,
     host_info,
     log_histogram,
     summarise,
     write_report_json,
 )
+from scripts.server import SeededServer
 
 
 def locust_by_name(env: Environment) -> dict:
@@ -174,21 +176,27 @@ def sign_in(base: str, accounts: int, first: int) -> list[str]:
     return list(Pool(4).imap(one, range(first, first + accounts)))
 
 
+def get_json(base: str, path: str, token: str | None = None) -> dict:
+    """GET /api/v1<path> and decode it; a non-200 is a script error naming the path."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = requests.get(f"{base}{API}{path}", headers=headers, timeout=30)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path} answered {response.status_code}: {response.text[:300]}")
+    return response.json()
+
+
 def prepare(base: str, args: argparse.Namespace) -> None:
-    """Check the server, discover chefs, sign in, set the scenario."""
+    """Check the server, let the domains discover their data, sign in, set the scenario."""
     try:
         requests.get(f"{base}{API}/health", timeout=5).raise_for_status()
     except requests.RequestException as exc:
         raise RuntimeError(f"nothing healthy answers at {base} ({exc}): start a server or pass --start") from None
-    chefs = requests.get(f"{base}{API}/coocook/chefs?per_page=100&sort=-rating", timeout=30).json()["items"]
-    if not chefs:
-        raise RuntimeError("the server has no chefs: seed it first (make seed)")
-    Shared.chef_ids = [c["id"] for c in chefs]
-    Shared.filters = filter_queries(chefs)
-    Shared.slots = SlotPicker(sorted(Shared.chef_ids))
-    weights = SCENARIOS[args.scenario]
-    Shared.actions, Shared.weights = [ACTIONS[n] for n in weights], list(weights.values())
-    needs_auth = any(n in weights for n in ("book", "my_bookings"))
+    Shared.state = {}
+    perf_spec.load_setup(Shared.state, lambda path, token=None: get_json(base, path, token))
+    actions = perf_spec.load_actions()
+    weights = args.weights
+    Shared.actions, Shared.weights = [actions[n] for n in weights], list(weights.values())
+    needs_auth = any(actions[n].auth for n in weights)
     Shared.tokens = sign_in(base, args.accounts, args.first_account) if needs_auth else []
 
 
@@ -212,7 +220,7 @@ def run(base: str, args: argparse.Namespace, log) -> dict:
         env.runner.quit()
     return {
         "kind": "load", "version": 1, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "base": base,
-        "mode": "open" if args.rate else "closed", "scenario": args.scenario, "weights": SCENARIOS[args.scenario],
+        "mode": "open" if args.rate else "closed", "scenario": args.scenario, "weights": args.weights,
         "started_server": args.start, "scale": args.scale if args.start else None, "host": host_info(),
         "config": {"step_seconds": args.step_seconds, "timeout_s": args.timeout, "accounts": len(Shared.tokens),
                    "think_ms": args.think_ms, "settle_s": args.settle, "users": args.users, "rate": args.rate,
@@ -254,7 +262,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-inflight", type=int, help="open model: sending pool size (default max(50, rate))")
     parser.add_argument("--timeout", type=float, default=10.0, help="connect and read timeout, seconds (default 10)")
     parser.add_argument("--think-ms", type=float, default=0.0, help="closed model: pause between a user's requests")
-    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="realistic")
+    scenarios = perf_spec.load_scenarios()
+    parser.add_argument("--scenario", choices=sorted(scenarios), default=perf_spec.REALISTIC,
+                        help="action mix (default %(default)s: every weighted action of the domains)")
     parser.add_argument("--accounts", type=int, default=20, help="load accounts to sign in (default 20)")
     parser.add_argument("--first-account", type=int, default=FIRST_LOAD_USER, help="first N of user<N>@load.test")
     parser.add_argument("--out-dir", help="where load-<timestamp>.json goes (default reports/)")
@@ -262,6 +272,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="permit this non-loopback host (repeatable)")
     parser.add_argument("--verbose", action="store_true", help="show Locust's own log")
     args = parser.parse_args(argv)
+    args.weights = scenarios[args.scenario]
     if args.rate and args.max_inflight is None:
         args.max_inflight = min(2000, max(50, int(max(args.rate))))
     if args.step_seconds <= 0 or args.accounts < 1:
@@ -279,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     server = None
     try:
         if args.start:
-            server = ManagedServer(args.scale, log=log)
+            server = SeededServer(args.scale, log=log)
             base = server.start()
         else:
             check_target(args.base, args.allow_host)

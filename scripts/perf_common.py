@@ -1,8 +1,6 @@
-"""Shared helpers for the performance toolkit (profiler.py, load_test.py, report.py).
+"""Shared helpers for the performance toolkit (profiler, load test, report); servers are in scripts.server.
 
 - `check_target`: the tools only talk to loopback unless a host is explicitly allowed.
-- `ManagedServer`: seeds SCALE data into a temp SQLite database and runs Gunicorn on a free
-  loopback port (the `--start` mode of the profiler and the load test), then stops it.
 - `summarise` / `percentile`: the one definition of the statistics every report uses.
 - `SlotPicker`: unique (chef, date, slot) triples, so booking calls measure 201s, not 409s.
 - `parse_server_timing`: statements, DB ms, app ms and cache state from `Server-Timing`.
@@ -20,16 +18,8 @@ import os
 import platform
 import random
 import re
-import shutil
-import signal
 import socket
 import statistics
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -82,122 +72,6 @@ def check_target(base: str, allow_hosts: list[str] | None = None) -> None:
         if infos and all(_is_loopback_address(info[4][0]) for info in infos):
             return
     raise TargetRefused(f"refusing non-loopback target {host!r}: pass --allow-host {host} to load it on purpose")
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def http_status(url: str, timeout: float = 2.0) -> int | None:
-    """The status of a GET, or None when nothing answers."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback only)
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except (OSError, ValueError):
-        return None
-
-
-class ManagedServer:
-    """Gunicorn on a free loopback port over a fresh SQLite database seeded with `scale` data.
-
-    REDIS_URL is dropped from the server's environment so a run never shares (or pollutes) a
-    cache with another server; everything else (WEB_CONCURRENCY, GUNICORN_*, CACHE_TYPE) passes through.
-    With `uncached_twin`, a second Gunicorn serves the same database with CACHE_TYPE=NullCache (the
-    documented switch for measuring uncached speed) at `uncached_base`.
-    """
-
-    def __init__(self, scale: str = "small", extra_env: dict[str, str] | None = None, log=print,
-                 uncached_twin: bool = False):
-        self.scale = scale
-        self.extra_env = extra_env or {}
-        self.log = log
-        self.tmp: Path | None = None
-        self.proc: subprocess.Popen | None = None
-        self.base = ""
-        self.uncached_twin = uncached_twin
-        self.twin: subprocess.Popen | None = None
-        self.uncached_base: str | None = None
-
-    def _env(self) -> dict[str, str]:
-        assert self.tmp is not None
-        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-        env.setdefault("RATELIMIT_ENABLED", "false")  # the toolkit measures speed from one address: uncapped
-        env.update({"FLASK_APP": "backend.wsgi", "DATABASE_URL": f"sqlite:///{self.tmp / 'perf.db'}",
-                    "CACHE_GENERATIONS_PATH": str(self.tmp / "cache-generations"), "PYTHONUNBUFFERED": "1"})
-        env.update(self.extra_env)
-        return env
-
-    def _flask(self, *args: str) -> None:
-        result = subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=self._env(),
-                                capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-
-    def start(self, timeout: float = 60.0) -> str:
-        """Migrate, seed, start Gunicorn and wait for /health/ready; returns the base URL."""
-        self.tmp = Path(tempfile.mkdtemp(prefix="sf-perf-"))
-        started = time.perf_counter()
-        self._flask("db", "upgrade")
-        self._flask("seed", "--scale", self.scale)
-        self.log(f"seeded SCALE={self.scale} in {time.perf_counter() - started:.1f}s ({self.tmp / 'perf.db'})")
-        self._logfile = open(self.tmp / "gunicorn.log", "wb")  # noqa: SIM115 (closed in stop())
-        self.proc, self.base = self._serve({}, timeout)
-        if self.uncached_twin:
-            self.twin, self.uncached_base = self._serve({"CACHE_TYPE": "NullCache"}, timeout)
-        return self.base
-
-    def _serve(self, env: dict[str, str], timeout: float) -> tuple[subprocess.Popen, str]:
-        """One Gunicorn on a free port with `env` on top; waits for /health/ready."""
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn_config.py", "--bind", f"127.0.0.1:{port}",
-             "backend.wsgi:app"],
-            cwd=ROOT, env={**self._env(), **env}, stdout=self._logfile, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                break
-            if http_status(f"{base}{API}/health/ready") == 200:
-                self.log(f"gunicorn pid {proc.pid} serving {base}" + (f" with {env}" if env else ""))
-                return proc, base
-            time.sleep(0.2)
-        self._logfile.flush()
-        log_text = (self.tmp / "gunicorn.log").read_text(errors="replace")[-4000:]
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not become ready on {base}:\n{log_text}")
-
-    def stop(self) -> None:
-        """SIGTERM the Gunicorn master (graceful), SIGKILL its group if it lingers; delete the temp dir."""
-        for proc in (self.proc, self.twin):
-            if proc is not None and proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=25)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=5)
-        self.proc = self.twin = None
-        if getattr(self, "_logfile", None):
-            self._logfile.close()
-        if self.tmp is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            self.tmp = None
-
-    def __enter__(self) -> str:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 def percentile(sorted_values: list[float], pct: float) -> float:

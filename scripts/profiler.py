@@ -1,15 +1,16 @@
 """Profile every API endpoint: latency, SQL statements, DB time, payload size; flag N+1, slowness, no compression.
 
 Usage:
-    python scripts/profiler.py --base http://127.0.0.1:8000     # a running server (loopback only)
-    python scripts/profiler.py --start --scale small            # seed a temp SQLite DB, run gunicorn, stop it
+    python -m scripts.profiler --base http://127.0.0.1:8000     # a running server (loopback only)
+    python -m scripts.profiler --start --scale small            # seed a temp SQLite DB, run gunicorn, stop it
     make profile [BASE=http://127.0.0.1:8000] [SCALE=large] [ARGS="--samples 100 --fail-on-n1"]
 
 Uncached measurements (the endpoints marked `uncached` and the N+1 probes) go to a server started
 with the documented switch, CACHE_TYPE=NullCache: `--start` runs both servers over one database;
 with `--base`, pass `--uncached-base` (without it they go to --base and may be cache hits).
 
-For each endpoint of ENDPOINTS (every public GET plus the main authenticated calls) it sends a
+For each endpoint the domains declare in their `perf.py` (every public GET plus the main
+authenticated calls; scripts/profiler_endpoints.py gathers them) it sends a
 warm-up, then N sequential samples with `Accept-Encoding: br, gzip`, and records min/max/mean/
 median/stdev/p95/p99 latency (client side, full body read), success rate, statements and DB ms
 per request (from `Server-Timing`), cache hits, and the body size raw (`Accept-Encoding:
@@ -19,7 +20,7 @@ identity`) and on the wire. Flags:
   over_budget   p95 above the endpoint's declared budget (ms);
   uncompressed  a body >= 500 bytes came back without Content-Encoding although br/gzip was accepted;
   errors        a sample got an unexpected status;
-  uncovered     a public GET in /openapi.json that ENDPOINTS does not cover.
+  uncovered     a public GET in /openapi.json that no declared endpoint covers.
 Writes reports/profile-<timestamp>.json and prints a table. Exit status: 0; 1 on a script error;
 2 when the target is refused; 3 with --fail-on-n1 when an N+1 flag exists.
 """
@@ -28,24 +29,27 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import json
 import re
 import sys
 import time
 
 import requests
-from perf_common import (
+
+from scripts import perf_spec
+from scripts.perf_common import (
     DEFAULT_BASE,
-    ManagedServer,
-    SlotPicker,
     TargetRefused,
     check_target,
     host_info,
     summarise,
     write_report_json,
 )
-from profiler_endpoints import ENDPOINTS, Context, Endpoint, select_endpoints
-from profiler_http import Sample, coverage, discover, fetch_booking_ids, login, send, with_param
+from scripts.perf_spec import Context, Endpoint
+from scripts.profiler_endpoints import all_endpoints, select_endpoints
+from scripts.profiler_http import Sample, coverage, get_json, login, send, with_param
+from scripts.server import SeededServer
 
 COMPRESS_MIN = 500
 EXIT_N1 = 3
@@ -179,16 +183,16 @@ def profile(base: str, args: argparse.Namespace, log=print, uncached_base: str |
         send(session, base, "GET", "/health", timeout=5)
     except requests.ConnectionError:
         raise RuntimeError(f"nothing answers at {base}: start a server (make run) or pass --start") from None
-    ctx = Context(email=args.email, password=args.password)
-    discover(session, base, ctx, args.max_cursor_pages)
+    ctx = Context(email=args.email, password=args.password, max_cursor_pages=args.max_cursor_pages)
+    fetch = functools.partial(get_json, session, base)
+    perf_spec.discover(ctx, fetch)
     ctx.token = login(session, base, args.email, args.password)
-    ctx.slots = SlotPicker(ctx.chef_ids)
     endpoints = select_endpoints(args.only)
     log(f"profiling {len(endpoints)} endpoints x {args.samples} samples (+{args.warmup} warm-up) at {base}")
     results = []
     for endpoint in endpoints:
-        if endpoint.name == "booking_detail":
-            fetch_booking_ids(session, base, ctx)
+        if endpoint.prepare is not None:
+            endpoint.prepare(ctx, fetch)
         results.append(run_endpoint(session, base, endpoint, ctx, args.samples, args.warmup, uncached_base))
     health = health_reference(session, base, results, args.samples)
     for entry in results:
@@ -196,7 +200,7 @@ def profile(base: str, args: argparse.Namespace, log=print, uncached_base: str |
                                     if health and entry["latency_ms"] else None)
     cover = coverage(session, base)
     flags = [{"endpoint": r["name"], **f} for r in results for f in r["flags"]]
-    flags += [{"endpoint": route, "type": "uncovered", "detail": "public GET missing from the profiler's ENDPOINTS"}
+    flags += [{"endpoint": route, "type": "uncovered", "detail": "public GET no domain's perf.py PROFILE covers"}
               for route in cover["uncovered"]]
     return {
         "kind": "profile", "version": 1, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -240,7 +244,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="Endpoints: " + ", ".join(e.name for e in ENDPOINTS))
+                                     epilog="Endpoints: " + ", ".join(e.name for e in all_endpoints()))
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--base", default=DEFAULT_BASE, help="running server to profile (default %(default)s)")
     target.add_argument("--start", action="store_true",
@@ -273,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         uncached_base = None
         if args.start:
-            server = ManagedServer(args.scale, log=lambda m: print(m, file=sys.stderr), uncached_twin=True)
+            server = SeededServer(args.scale, log=lambda m: print(m, file=sys.stderr), uncached_twin=True)
             base = server.start()
             uncached_base = server.uncached_base
         else:

@@ -1,4 +1,4 @@
-"""HTTP side of the profiler: one measured request, JSON helpers and discovery through the public API."""
+"""HTTP side of the profiler: one measured request, JSON helpers and route coverage through the public API."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from urllib.parse import urlencode
 
 import brotli
 import requests
-from perf_common import API, filter_queries, parse_server_timing
-from profiler_endpoints import ENDPOINTS, Context
+
+from scripts.perf_common import API, parse_server_timing
+from scripts.profiler_endpoints import all_endpoints
 
 
 @dataclass
@@ -64,28 +65,6 @@ def login(session: requests.Session, base: str, email: str, password: str) -> st
     return json.loads(sample.body)["token"]
 
 
-def discover(session: requests.Session, base: str, ctx: Context, max_pages: int) -> None:
-    """Chef and product ids, filter values and a deep keyset cursor, read through the public API."""
-    page = get_json(session, base, "/coocook/chefs?per_page=100&sort=newest")
-    ctx.chef_ids = sorted(c["id"] for c in page["items"])
-    ctx.filters = filter_queries(page["items"])
-    ctx.data["chefs_total"] = page["total"]
-    products = get_json(session, base, "/products?per_page=100")
-    ctx.product_ids = [p["id"] for p in products["items"]]
-    ctx.data["products_total"] = products["total"]
-    cursor, pages = None, 0
-    while pages < max_pages:  # walk toward the 5,000th chef (or the end) to profile a deep cursor page
-        query = urlencode({"per_page": 100, **({"cursor": cursor} if cursor else {})})
-        next_cursor = get_json(session, base, f"/coocook/chefs?{query}")["next_cursor"]
-        if not next_cursor:
-            break
-        cursor, pages = next_cursor, pages + 1
-    ctx.deep_cursor = cursor
-    ctx.data["deep_cursor_offset"] = pages * 100
-    if not ctx.chef_ids or not ctx.product_ids:
-        raise RuntimeError("the server has no chefs or no products: seed it first (make seed)")
-
-
 def with_param(path: str, **params: Any) -> str:
     """`path` with extra query parameters."""
     return f"{path}{'&' if '?' in path else '?'}{urlencode(params)}"
@@ -96,14 +75,5 @@ def coverage(session: requests.Session, base: str) -> dict:
     document = get_json(session, base, "/openapi.json")
     public = sorted(path.removeprefix(API) for path, ops in document.get("paths", {}).items()
                     if "get" in ops and not ops["get"].get("security"))
-    declared = {e.route for e in ENDPOINTS}
+    declared = {e.route for e in all_endpoints()}
     return {"public_gets": public, "uncovered": [p for p in public if p not in declared]}
-
-
-def fetch_booking_ids(session: requests.Session, base: str, ctx: Context) -> None:
-    """Ids of my bookings, for booking_detail when create_booking did not run (--only)."""
-    if not ctx.booking_ids:
-        ctx.booking_ids = [b["id"] for b in get_json(session, base, "/coocook/bookings?per_page=100",
-                                                     ctx.token)["items"]]
-    if not ctx.booking_ids:
-        raise RuntimeError(f"{ctx.email} has no bookings to read: include create_booking in --only")

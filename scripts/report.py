@@ -1,9 +1,9 @@
 """Turn profile and load JSON into reports/PERFORMANCE_REPORT.md with PNG charts; compare against a baseline.
 
 Usage:
-    python scripts/report.py                                   # newest reports/profile-*.json and load-*.json
-    python scripts/report.py --profile P.json --load L.json --out reports/PERFORMANCE_REPORT.md
-    python scripts/report.py --baseline reports/profile-OLD.json   # exit 1 on a regression
+    python -m scripts.report                                   # newest reports/profile-*.json and load-*.json
+    python -m scripts.report --profile P.json --load L.json --out reports/PERFORMANCE_REPORT.md
+    python -m scripts.report --baseline reports/profile-OLD.json   # exit 1 on a regression
     make report [ARGS="--baseline reports/profile-....json"]
 
 The report has a summary, a per-endpoint table, a load table by concurrency (or arrival rate),
@@ -28,10 +28,10 @@ import json
 import sys
 from pathlib import Path
 
-import report_charts
-from perf_common import REPORTS_DIR, newest
-from report_baseline import baseline_lines, compare_loads, compare_profiles
-from report_findings import load_findings, profile_findings, sort_findings
+from scripts import report_charts
+from scripts.perf_common import REPORTS_DIR, newest
+from scripts.report_baseline import baseline_lines, compare_loads, compare_profiles
+from scripts.report_findings import load_findings, profile_findings, sort_findings
 
 
 def load_json(path: Path | None, kind: str) -> dict | None:

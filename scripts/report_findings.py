@@ -99,7 +99,7 @@ def profile_findings(profile: dict | None) -> list[dict]:
             out.append(slow)
     for route in profile.get("coverage", {}).get("uncovered", []):
         out.append(finding("low", "coverage", route, "public GET in /openapi.json not profiled",
-                           f"add `{route}` to ENDPOINTS in scripts/profiler.py with a budget."))
+                           f"add `{route}` to PROFILE in its domain's perf.py with a budget."))
     return out
 
 

@@ -8,29 +8,22 @@ serves the old body.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import signal
-import socket
-import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
 
+from scripts.server import Gunicorn, free_port, run_flask, server_env
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 WORKERS = 2
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["BIN", "ROOT", "free_port"]  # tests/common/test_body_limit_server.py imports them from here
 
 
 def cache_state(response) -> str:
@@ -43,37 +36,18 @@ def cache_state(response) -> str:
 def server(tmp_path_factory):
     """Migrate and seed a SQLite file with the operator commands, then serve it with Gunicorn."""
     tmp = tmp_path_factory.mktemp("server")
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"REDIS_URL", "CACHE_TYPE", "DATABASE_URL", "APP_ENV", "TEST_DATABASE_URL"}}
-    env.update({"DATABASE_URL": f"sqlite:///{tmp / 'server.db'}", "FLASK_APP": "backend.wsgi",
-                "WEB_CONCURRENCY": str(WORKERS), "CACHE_GENERATIONS_PATH": str(tmp / "cache-generations"),
-                "INSIGHT_DIR": str(tmp / "insight"), "APP_ENV": "development", "PYTHONUNBUFFERED": "1"})
-    for command in (["db", "upgrade"], ["seed", "--scale", "small"]):
-        subprocess.run([str(BIN / "flask"), *command], cwd=ROOT, env=env, check=True, capture_output=True,
-                       timeout=120)
-    port = free_port()
-    log = open(tmp / "gunicorn.log", "w+b")  # noqa: SIM115  (closed below, after the process ends)
-    proc = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn_config.py", "--bind", f"127.0.0.1:{port}",
-                             "backend.wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}/api/v1"
-    deadline = time.monotonic() + 30
-    while True:
-        assert proc.poll() is None, (tmp / "gunicorn.log").read_text()
-        try:
-            if requests.get(f"{base}/health", timeout=2).status_code == 200:
-                break
-        except requests.RequestException:  # refused, or accepted before a worker has booted
-            pass
-        assert time.monotonic() < deadline, "gunicorn did not answer /health within 30 s"
-        time.sleep(0.1)
-    handle = {"base": base, "proc": proc, "log": tmp / "gunicorn.log"}
+    env = server_env({"DATABASE_URL": f"sqlite:///{tmp / 'server.db'}", "WEB_CONCURRENCY": str(WORKERS),
+                      "CACHE_GENERATIONS_PATH": str(tmp / "cache-generations"), "INSIGHT_DIR": str(tmp / "insight"),
+                      "APP_ENV": "development"},
+                     drop=("REDIS_URL", "CACHE_TYPE", "DATABASE_URL", "APP_ENV", "TEST_DATABASE_URL"))
+    run_flask("db", "upgrade", env=env, timeout=120)
+    run_flask("seed", "--scale", "small", env=env, timeout=120)
+    gunicorn = Gunicorn(env, log_path=tmp / "gunicorn.log", timeout=30)
+    gunicorn.start()
     try:
-        yield handle
+        yield {"base": f"{gunicorn.base}/api/v1", "proc": gunicorn.proc, "log": gunicorn.log_path}
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        log.close()
+        gunicorn.stop(grace=5)
 
 
 def get_many(url: str, count: int) -> list[requests.Response]:

@@ -8,7 +8,6 @@ monkey-patches the interpreter with gevent, which must not happen inside pytest.
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 import subprocess
 import sys
@@ -16,25 +15,16 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ROOT / "scripts"
+from scripts import perf_common, report_findings
+from scripts.profiler_endpoints import all_endpoints
+from scripts.server import ROOT, SeededServer, http_status
+
 pytestmark = pytest.mark.slow
 
 
-def _module(name: str):
-    """Import scripts/<name>.py (scripts/ is not a package; its modules import each other by name)."""
-    if str(SCRIPTS) not in sys.path:
-        sys.path.append(str(SCRIPTS))
-    return importlib.import_module(name)
-
-
-perf_common = _module("perf_common")
-report_findings = _module("report_findings")
-
-
-def run_script(script: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    """Run scripts/<script> with this interpreter; output captured as text."""
-    return subprocess.run([sys.executable, str(SCRIPTS / script), *args], cwd=ROOT, capture_output=True,
+def run_script(module: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run `python -m scripts.<module>` from the repository root with this interpreter; output as text."""
+    return subprocess.run([sys.executable, "-m", f"scripts.{module}", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -48,7 +38,7 @@ def only_json(directory: Path, kind: str) -> tuple[Path, dict]:
 def server():
     """Gunicorn with gunicorn_config.py on a free loopback port over a fresh SCALE=small database,
     and its uncached twin (CACHE_TYPE=NullCache) over the same database."""
-    managed = perf_common.ManagedServer("small", log=lambda message: None, uncached_twin=True)
+    managed = SeededServer("small", log=lambda message: None, uncached_twin=True)
     managed.start()
     yield managed
     managed.stop()
@@ -58,7 +48,7 @@ def server():
 def profile(server, tmp_path_factory):
     """One profiler run with few samples: (process, JSON path, JSON)."""
     out = tmp_path_factory.mktemp("profile")
-    proc = run_script("profiler.py", "--base", server.base, "--uncached-base", server.uncached_base,
+    proc = run_script("profiler", "--base", server.base, "--uncached-base", server.uncached_base,
                       "--samples", "5", "--warmup", "1",
                       "--max-cursor-pages", "2", "--fail-on-n1", "--out-dir", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -69,7 +59,7 @@ def profile(server, tmp_path_factory):
 def closed_load(server, tmp_path_factory):
     """A two-step closed-model sweep of about a second and a half each."""
     out = tmp_path_factory.mktemp("closed")
-    proc = run_script("load_test.py", "--base", server.base, "--users", "3,6", "--step-seconds", "1.5",
+    proc = run_script("load_test", "--base", server.base, "--users", "3,6", "--step-seconds", "1.5",
                       "--settle", "0.3", "--accounts", "2", "--out-dir", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return (proc, *only_json(out, "load"))
@@ -79,7 +69,7 @@ def closed_load(server, tmp_path_factory):
 def open_load(server, tmp_path_factory):
     """Two seconds at a constant 40 requests/s."""
     out = tmp_path_factory.mktemp("open")
-    proc = run_script("load_test.py", "--base", server.base, "--rate", "40", "--step-seconds", "2", "--accounts", "2",
+    proc = run_script("load_test", "--base", server.base, "--rate", "40", "--step-seconds", "2", "--accounts", "2",
                       "--out-dir", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return (proc, *only_json(out, "load"))
@@ -98,7 +88,7 @@ def assert_ordered(stats: dict) -> None:
 def test_profiler_samples_every_declared_endpoint(profile):
     proc, _, data = profile
     names = [e["name"] for e in data["endpoints"]]
-    assert names == [e.name for e in _module("profiler").ENDPOINTS]
+    assert names == [e.name for e in all_endpoints()]
     for entry in data["endpoints"]:
         assert entry["samples"] == 5, entry["name"]
         assert entry["success_rate"] == 1.0, (entry["name"], entry["status_counts"])
@@ -146,16 +136,16 @@ def test_profiler_measures_raw_and_compressed_bytes(profile):
 
 
 def test_profiler_start_mode_runs_and_stops_its_own_server(tmp_path):
-    proc = run_script("profiler.py", "--start", "--scale", "small", "--only", "health,chefs", "--samples", "3",
+    proc = run_script("profiler", "--start", "--scale", "small", "--only", "health,chefs", "--samples", "3",
                       "--warmup", "0", "--max-cursor-pages", "1", "--out-dir", str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     _, data = only_json(tmp_path, "profile")
     assert data["started_server"] is True and data["scale"] == "small"
     assert [e["name"] for e in data["endpoints"]] == ["health", "chefs"]
-    assert perf_common.http_status(f"{data['base']}/api/v1/health", timeout=0.5) is None  # stopped
+    assert http_status(f"{data['base']}/api/v1/health", timeout=0.5) is None  # stopped
 
 
-@pytest.mark.parametrize("script", ["profiler.py", "load_test.py"])
+@pytest.mark.parametrize("script", ["profiler", "load_test"])
 def test_scripts_refuse_non_loopback_targets(script, tmp_path):
     proc = run_script(script, "--base", "http://10.1.2.3:8000", "--out-dir", str(tmp_path), timeout=20)
     assert proc.returncode == 2
@@ -198,7 +188,7 @@ def test_load_open_model_keeps_the_arrival_rate(open_load):
 
 def test_report_renders_tables_and_charts(profile, closed_load, open_load, tmp_path):
     out = tmp_path / "PERFORMANCE_REPORT.md"
-    proc = run_script("report.py", "--profile", str(profile[1]), "--load", str(closed_load[1]), str(open_load[1]),
+    proc = run_script("report", "--profile", str(profile[1]), "--load", str(closed_load[1]), str(open_load[1]),
                       "--out", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     text = out.read_text()
@@ -221,16 +211,16 @@ def test_report_baseline_gates_on_statement_count(profile, tmp_path):
     baseline_path = tmp_path / "baseline.json"
     baseline_path.write_text(json.dumps(baseline))
     args = ["--profile", str(path), "--no-load", "--out", str(tmp_path / "r.md")]
-    worse = run_script("report.py", *args, "--baseline", str(baseline_path))
+    worse = run_script("report", *args, "--baseline", str(baseline_path))
     assert worse.returncode == 1, worse.stdout + worse.stderr
     assert "REGRESSION chefs_uncached: statements" in worse.stdout
     assert "REGRESSION" in (tmp_path / "r.md").read_text()
-    same = run_script("report.py", *args, "--baseline", str(path))
+    same = run_script("report", *args, "--baseline", str(path))
     assert same.returncode == 0, same.stdout + same.stderr
 
 
 def test_report_without_any_input_says_so(tmp_path):
-    proc = run_script("report.py", "--profile", str(tmp_path / "missing.json"), "--no-load",
+    proc = run_script("report", "--profile", str(tmp_path / "missing.json"), "--no-load",
                       "--out", str(tmp_path / "r.md"))
     assert proc.returncode == 2 and "report:" in proc.stderr
 

@@ -9,14 +9,16 @@ import time
 import pytest
 import requests
 
-from tests.deploy.conftest import start_gunicorn, stop
+from tests.deploy.conftest import migrated_server
 
 pytestmark = pytest.mark.slow
 DRAIN = 2.0
 
 
 def test_sigterm_drains_before_stopping(tmp_path):
-    proc, base, log = start_gunicorn(tmp_path, DRAIN_SECONDS=str(DRAIN))
+    server = migrated_server(tmp_path, DRAIN_SECONDS=str(DRAIN))
+    base = server.start()
+    proc = server.proc
     results: list[tuple[float, str]] = []
     done = threading.Event()
 
@@ -47,10 +49,10 @@ def test_sigterm_drains_before_stopping(tmp_path):
         done.set()
         for thread in threads:
             thread.join(10)
-        assert proc.wait(timeout=30) == 0, log.read_text(errors="replace")
+        assert proc.wait(timeout=30) == 0, server.log_tail()
     finally:
         done.set()
-        stop(proc)
+        server.stop()
     during = [outcome for started, outcome in results if term_at <= started <= term_at + DRAIN - 0.6]
     assert during, "no request was sent during the drain"
     assert set(during) == {"200"}, during  # nothing reset or refused while draining

@@ -63,12 +63,19 @@ def active_chef_ids(base: str) -> list[int]:
             return ids
 
 
+BOOKING_USERS = 200  # each makes a few bookings per run: no per-user rule is what gets measured
+FIRST_LOAD_USER = 4  # the seed's generated accounts: user4@load.test onwards (1-3 are the demo accounts)
+
+
 def bookings(base: str, args, workdir: Path, state: Path) -> dict:
-    """POST /coocook/bookings with scripts/bench_bookings.lua, as the demo user."""
-    token = get_json(f"{base}{API}/auth/login", {"email": "user@softfactory.dev", "password": "user-password"})["token"]
+    """POST /coocook/bookings with scripts/bench_bookings.lua, spread over BOOKING_USERS seeded accounts."""
+    tokens = [get_json(f"{base}{API}/auth/login", {"email": f"user{n}@load.test", "password": "load-password"})["token"]
+              for n in range(FIRST_LOAD_USER, FIRST_LOAD_USER + BOOKING_USERS)]
+    token_file = workdir / "tokens"
+    token_file.write_text("\n".join(tokens) + "\n")
     ids = workdir / "chef_ids"
     ids.write_text("\n".join(map(str, active_chef_ids(base))) + "\n")
-    env = {**os.environ, "TOKEN": token, "CHEF_IDS": str(ids), "THREADS": "2",
+    env = {**os.environ, "TOKENS": str(token_file), "CHEF_IDS": str(ids), "THREADS": "2",
            "BENCH_STATE": str(state)}
     runs = [wrk(base, args.connections, args.duration, script=str(ROOT / "scripts/bench_bookings.lua"), env=env)
             for _ in range(args.rounds)]

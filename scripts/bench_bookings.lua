@@ -1,6 +1,6 @@
 -- wrk script: POST /api/v1/coocook/bookings where every request books a slot nobody holds.
 --
---   TOKEN=<bearer token> CHEF_IDS=<file of active chef ids, one a line> [THREADS=2] \
+--   TOKENS=<file of bearer tokens, one a line> CHEF_IDS=<file of active chef ids, one a line> [THREADS=2] \
 --     wrk -t2 -c50 -d5s --latency -s scripts/bench_bookings.lua http://127.0.0.1:8000
 --
 -- THREADS must equal wrk's -t (it interleaves the threads' sequences). Request k (over all threads) books triple k of (chef, day, slot), chefs from CHEF_IDS, days
@@ -40,7 +40,13 @@ end
 
 function init(args)
   assert(tid < STRIDE, "THREADS must be at least wrk's -t")
-  token = os.getenv("TOKEN") or error("set TOKEN to a bearer token")
+  -- Many users, one per request in turn: one account booking thousands of slots would measure the
+  -- per-user rules (pending cap, its own growing index range) instead of the write path.
+  tokens = {}
+  for line in io.lines(os.getenv("TOKENS") or error("set TOKENS to a file of bearer tokens")) do
+    if #line > 0 then tokens[#tokens + 1] = line end
+  end
+  assert(#tokens > 0, "no tokens")
   local path = os.getenv("CHEF_IDS") or error("set CHEF_IDS to a file of active chef ids")
   ids = {}
   for line in io.lines(path) do
@@ -60,7 +66,6 @@ function init(args)
   n = 0
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
-  wrk.headers["Authorization"] = "Bearer " .. token
 end
 
 function request()
@@ -73,7 +78,8 @@ function request()
   local slot = (rest % 2 == 0) and "lunch" or "dinner"
   local date = os.date("!%Y-%m-%d", midnight + day * 86400)
   local body = string.format('{"chef_id": %d, "date": "%s", "slot": "%s", "guests": 2}', chef, date, slot)
-  return wrk.format(nil, "/api/v1/coocook/bookings", nil, body)
+  local headers = {["Authorization"] = "Bearer " .. tokens[(k % #tokens) + 1]}
+  return wrk.format(nil, "/api/v1/coocook/bookings", headers, body)
 end
 
 function done(summary, latency, requests)

@@ -106,3 +106,19 @@ def test_pending_cap_holds_under_concurrent_requests(app, db, chef, make_user):
     count = db.session.execute(select(func.count()).select_from(Booking)
                                .where(Booking.user_id == user["id"], Booking.status == "pending")).scalar_one()
     assert count == 3
+
+
+def test_a_booking_changes_nothing_on_the_chef_but_its_counter(client, chef, make_user, db):
+    """The write path runs prebuilt Core statements: the counter UPDATE must SET booking_count only."""
+    from sqlalchemy import select
+
+    from backend.coocook.models import Chef
+
+    chef_user, _ = chef
+    _, user = make_user()
+    before = db.session.execute(select(Chef.__table__).where(Chef.id == chef_user["chef_id"])).one()._asdict()
+    assert book(client, user, chef_user["chef_id"], day(3)).status_code == 201
+    db.session.rollback()
+    after = db.session.execute(select(Chef.__table__).where(Chef.id == chef_user["chef_id"])).one()._asdict()
+    assert after.pop("booking_count") == before.pop("booking_count") + 1
+    assert after == before

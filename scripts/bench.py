@@ -96,6 +96,9 @@ def main() -> None:
     ap.add_argument("-d", "--duration", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--only-bookings", action="store_true",
+                    help="measure POST /coocook/bookings only (no ratio rounds); env toggles such as "
+                         "SQLITE_WRITE_LOCK=false reach the server")
     args = ap.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="sf-bench-"))
     env = {k: v for k, v in os.environ.items() if k not in {"CACHE_TYPE", "REDIS_URL"}}
@@ -116,6 +119,14 @@ def main() -> None:
         seeded = run_flask("seed", "--scale", "large", env=env, timeout=3600).strip()
         results["seed_seconds"] = round(time.perf_counter() - started, 1)
         print(f"{seeded} ({results['seed_seconds']} s wall)", flush=True)
+
+    if args.only_bookings:
+        with Gunicorn(env) as server:
+            results["bookings"] = bookings(server.base, args, workdir, state)
+        print(f"POST bookings: {json.dumps(results['bookings'])}", flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2))
+        return
 
     with Gunicorn(env) as server:
         print("\n== cached (default config)", flush=True)

@@ -78,7 +78,8 @@ function request()
   local slot = (rest % 2 == 0) and "lunch" or "dinner"
   local date = os.date("!%Y-%m-%d", midnight + day * 86400)
   local body = string.format('{"chef_id": %d, "date": "%s", "slot": "%s", "guests": 2}', chef, date, slot)
-  local headers = {["Authorization"] = "Bearer " .. tokens[(k % #tokens) + 1]}
+  -- wrk.format with a headers table sends those headers only (not wrk.headers): name them all.
+  local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. tokens[(k % #tokens) + 1]}
   return wrk.format(nil, "/api/v1/coocook/bookings", headers, body)
 end
 

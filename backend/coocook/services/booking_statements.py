@@ -1,6 +1,6 @@
 """The booking write path as prebuilt Core statements (a measured hot path; see below).
 
-Profiled in-process on SCALE=large SQLite (python /tmp/profbook.py, cProfile of 400 bookings): a
+Profiled in-process on SCALE=large SQLite (cProfile of 400 bookings through the test client): a
 booking cost ~5.1 ms of CPU, ~1.5 ms of it SQLAlchemy building each statement anew (coercions,
 cache keys: ~75 `expect` calls per booking) and running it through the ORM session's execute
 (ORM compile and bulk-persistence bookkeeping for a plain INSERT). These statements are built

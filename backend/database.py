@@ -1,5 +1,8 @@
 """Base model, naming convention, engine tuning (SQLite pragmas, PostgreSQL pool) and write transactions.
 
+PostgreSQL: connections are pinged on checkout only after DB_PING_IDLE_SECONDS idle (see
+`ping_when_idle`), not on every checkout as `pool_pre_ping` does.
+
 SQLite: WAL, synchronous=NORMAL, busy_timeout, foreign keys, sized page cache and mmap; pysqlite's
 own transaction handling is switched off so that we emit BEGIN ourselves, and a write transaction
 begins with BEGIN IMMEDIATE: a deferred transaction that upgrades from read to write fails with
@@ -8,11 +11,12 @@ begins with BEGIN IMMEDIATE: a deferred transaction that upgrades from read to w
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, scoped_session
 
@@ -50,15 +54,55 @@ def engine_options(config: dict[str, Any]) -> dict[str, Any]:
     return {
         "pool_size": config["DB_POOL_SIZE"],
         "max_overflow": config["DB_MAX_OVERFLOW"],
-        "pool_pre_ping": True,
+        "pool_pre_ping": False,  # replaced by ping_when_idle (tune_engine): no ping round trip under load
         "pool_recycle": config["DB_POOL_RECYCLE"],
         "pool_timeout": config["DB_POOL_TIMEOUT"],
         "connect_args": {"options": options, "connect_timeout": 5},
     }
 
 
+CHECKED_IN_AT = "sf_checked_in_at"  # connection record info: monotonic time of the last check-in
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection on checkout only when it sat idle in the pool for over `idle_seconds`.
+
+    `pool_pre_ping` spends a loopback round trip (a SELECT 1, ~0.1 ms plus backend CPU) on every
+    checkout, i.e. on every request. Connections go stale when they sit idle (a server restart, a
+    firewall or pgbouncer dropping idle sessions, idle_session_timeout), so the ping is kept there:
+    a connection idle longer than the threshold is pinged, and a dead one raises DisconnectionError,
+    on which the pool discards it and checks out a fresh connection (the request never sees it).
+    Under load a connection returns to the pool within milliseconds and is handed out unpinged.
+    A connection killed within the threshold fails its first statement: SQLAlchemy flags the error
+    `connection_invalidated` and invalidates the whole pool (every older connection reconnects on
+    its next checkout), and the error handler answers that request with a 503 database_unavailable.
+    A fresh connection (no check-in yet) is never pinged. 0 pings on every checkout.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info[CHECKED_IN_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        checked_in_at = record.info.get(CHECKED_IN_AT)  # cleared with the info when the record reconnects
+        if checked_in_at is None:  # fresh from connect()
+            return
+        if idle_seconds > 0 and time.monotonic() - checked_in_at <= idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.DisconnectionError(f"idle connection lost: {error}") from error
+            raise
+
+
 def tune_engine(engine: Engine, config: dict[str, Any]) -> None:
-    """Attach the per-connection pragmas and our BEGIN handling to a SQLite engine."""
+    """Attach the idle ping to a PostgreSQL engine; the per-connection pragmas and BEGIN handling to SQLite."""
+    if engine.dialect.name == "postgresql":
+        ping_when_idle(engine, float(config["DB_PING_IDLE_SECONDS"]))
     if engine.dialect.name != "sqlite":
         return
 

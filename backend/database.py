@@ -1,7 +1,8 @@
 """Base model, naming convention, engine tuning (SQLite pragmas, PostgreSQL pool) and write transactions.
 
 PostgreSQL: connections are pinged on checkout only after DB_PING_IDLE_SECONDS idle (see
-`ping_when_idle`), not on every checkout as `pool_pre_ping` does.
+`ping_when_idle`), not on every checkout as `pool_pre_ping` does; statements carrying the
+`PREPARED` execution option run as server-side prepared statements (see `execute_prepared`).
 
 SQLite: WAL, synchronous=NORMAL, busy_timeout, foreign keys, sized page cache and mmap; pysqlite's
 own transaction handling is switched off so that we emit BEGIN ourselves, and a write transaction
@@ -11,6 +12,8 @@ begins with BEGIN IMMEDIATE: a deferred transaction that upgrades from read to w
 
 from __future__ import annotations
 
+import hashlib
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -99,10 +102,59 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
             raise
 
 
+PREPARED = "sf_prepared"  # execution option: run this statement as a PostgreSQL prepared statement
+_PYFORMAT = re.compile(r"%\((\w+)\)s")
+_prepared_sql: dict[str, tuple[str, str]] = {}  # statement text -> (PREPARE sql, EXECUTE sql)
+
+
+def _prepared_forms(statement: str) -> tuple[str, str]:
+    """`PREPARE sf_<hash> AS <statement with $n>` and `EXECUTE sf_<hash>(%(a)s, ...)` for a pyformat statement."""
+    forms = _prepared_sql.get(statement)
+    if forms is None:
+        names = list(dict.fromkeys(_PYFORMAT.findall(statement)))  # first appearance order: $1, $2, ...
+        # Sent without parameters, so psycopg2 leaves %% as is: unescape it for the server.
+        positional = _PYFORMAT.sub(lambda m: f"${names.index(m.group(1)) + 1}", statement).replace("%%", "%")
+        name = "sf_" + hashlib.sha1(statement.encode()).hexdigest()[:16]
+        arguments = f"({', '.join(f'%({n})s' for n in names)})" if names else ""
+        forms = _prepared_sql[statement] = (f"PREPARE {name} AS {positional}", f"EXECUTE {name}{arguments}")
+    return forms
+
+
+def execute_prepared(engine: Engine) -> None:
+    """Run statements that carry the `PREPARED` execution option as server-side prepared statements.
+
+    psycopg2 sends every statement as text, and PostgreSQL plans it anew on each execution. For the
+    chef detail statement (a chef joined to its latest reviews) planning costs more than running it:
+    0.34 ms a call plain vs 0.09 ms prepared (loopback, SCALE=large, 3,000 calls; EXPLAIN ANALYZE:
+    ~0.15 ms planning vs ~0.05 ms execution), as after five executions PostgreSQL settles on the
+    generic plan, the same index plan. The list page statements are not prepared: their LIMIT/OFFSET
+    parameters keep PostgreSQL on custom plans (planned every time anyway; measured no gain).
+    Each pooled connection prepares a statement once, as a round trip of its own on first use (the
+    names it holds live in the connection record's info, which a reconnect clears); afterwards the
+    statement goes out as `EXECUTE name(values)`. This hook runs below the cursor-execute events, so
+    statement observers (timing, counts, query-plan tests) still see the SELECT and its parameters.
+    Off with DB_PREPARED_STATEMENTS=false, e.g. behind a transaction-pooling pgbouncer.
+    """
+
+    @event.listens_for(engine, "do_execute")
+    def _do_execute(cursor, statement, parameters, context):
+        if not context.execution_options.get(PREPARED):
+            return None
+        prepare, execute = _prepared_forms(statement)
+        held = context.root_connection.connection.info.setdefault(PREPARED, set())
+        if prepare not in held:
+            cursor.execute(prepare)
+            held.add(prepare)
+        cursor.execute(execute, parameters)
+        return True
+
+
 def tune_engine(engine: Engine, config: dict[str, Any]) -> None:
-    """Attach the idle ping to a PostgreSQL engine; the per-connection pragmas and BEGIN handling to SQLite."""
+    """Attach the idle ping (and prepared statements) to PostgreSQL; pragmas and BEGIN handling to SQLite."""
     if engine.dialect.name == "postgresql":
         ping_when_idle(engine, float(config["DB_PING_IDLE_SECONDS"]))
+        if config["DB_PREPARED_STATEMENTS"]:
+            execute_prepared(engine)
     if engine.dialect.name != "sqlite":
         return
 

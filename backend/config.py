@@ -83,8 +83,8 @@ class BaseConfig:
     # PostgreSQL: ping a pooled connection on checkout only after this long idle (0 = every checkout).
     # Saves a round trip per request under load; see backend/database.py ping_when_idle.
     DB_PING_IDLE_SECONDS = env_float("DB_PING_IDLE_SECONDS", 2.0)
-    # PostgreSQL: server-side prepared statements for the statements marked so (the chef detail);
-    # false behind a transaction-pooling proxy (pgbouncer pool_mode=transaction).
+    # PostgreSQL: server-side prepared statements for the statements marked so (chef detail, unfiltered
+    # list pages); false behind a transaction-pooling proxy (pgbouncer pool_mode=transaction).
     DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
     SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 10000)
     SQLITE_CACHE_KB = env_int("SQLITE_CACHE_KB", 65536)

@@ -80,6 +80,12 @@ class BaseConfig:
     DB_POOL_TIMEOUT = env_int("DB_POOL_TIMEOUT", 10)
     DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 5000)
     DB_SCHEMA = env_str("DB_SCHEMA")  # PostgreSQL search_path; empty means the server default
+    # PostgreSQL: ping a pooled connection on checkout only after this long idle (0 = every checkout).
+    # Saves a round trip per request under load; see backend/database.py ping_when_idle.
+    DB_PING_IDLE_SECONDS = env_float("DB_PING_IDLE_SECONDS", 2.0)
+    # PostgreSQL: server-side prepared statements for the statements marked so (chef detail, unfiltered
+    # list pages); false behind a transaction-pooling proxy (pgbouncer pool_mode=transaction).
+    DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
     SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 10000)
     SQLITE_WRITE_LOCK = env_bool("SQLITE_WRITE_LOCK", True)  # writers take turns on a host file lock (database.py)
     SQLITE_CACHE_KB = env_int("SQLITE_CACHE_KB", 65536)

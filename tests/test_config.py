@@ -8,6 +8,7 @@ import os
 import runpy
 import subprocess
 import sys
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from sqlalchemy import event
 from backend import create_app
 from backend.config import DEFAULT_SECRET, ROOT, env_bool, env_float, env_int, normalise_database_url
 from backend.extensions import db as _db
+from tests.conftest import make_app
 from tests.factories import ChefFactory
 
 CONFIG_PY = str(ROOT / "backend" / "config.py")
@@ -213,7 +215,7 @@ def test_postgresql_engine_pool_and_statement_timeout(app, backend):
     with app.app_context():
         engine = _db.engine
         assert engine.dialect.driver == "psycopg2"
-        assert engine.pool._pre_ping is True
+        assert engine.pool._pre_ping is False and engine.pool.dispatch.checkout  # ping_when_idle instead
         assert engine.pool._recycle == app.config["DB_POOL_RECYCLE"] > 0
         assert engine.pool.size() == app.config["DB_POOL_SIZE"]
         with engine.connect() as conn:
@@ -223,3 +225,77 @@ def test_postgresql_engine_pool_and_statement_timeout(app, backend):
             with pytest.raises(sa.exc.OperationalError, match="statement timeout"):
                 conn.exec_driver_sql("SET statement_timeout = 50")
                 conn.exec_driver_sql("SELECT pg_sleep(1)")
+
+
+# --- the idle ping (backend/database.py ping_when_idle) ---------------------------------------------
+
+LIST = "/api/v1/coocook/chefs"
+
+
+def ping_app(database_url, tmp_path, idle_seconds: float):
+    """An uncached app pinging after `idle_seconds`, and the backend pids of every connection it opens."""
+    app = make_app(database_url, tmp_path, CACHE_TYPE="NullCache", DB_PING_IDLE_SECONDS=idle_seconds)
+    with app.app_context():
+        engine = _db.engine
+    engine.dispose()
+    pids: list[int] = []
+    event.listen(engine, "connect", lambda dbapi_connection, _record: pids.append(dbapi_connection.get_backend_pid()))
+    return app, engine, pids
+
+
+def terminate(url: str, pids: list[int]) -> None:
+    """pg_terminate_backend each pid from a connection of our own, and wait until they are gone."""
+    admin = sa.create_engine(normalise_database_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql("SELECT pg_terminate_backend(pid) FROM unnest(%(p)s) AS pid", {"p": pids})
+            deadline = time.monotonic() + 10
+            while conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%(p)s)",
+                                       {"p": pids}).scalar() and time.monotonic() < deadline:
+                time.sleep(0.02)
+    finally:
+        admin.dispose()
+
+
+@pytest.mark.pg_only
+@pytest.mark.filterwarnings("ignore:Flask-Caching. CACHE_TYPE is set to NullCache:UserWarning")
+def test_a_connection_killed_while_idle_is_replaced_transparently(backend, database_url, tmp_path):
+    app, engine, pids = ping_app(database_url, tmp_path, idle_seconds=0.2)
+    client = app.test_client()
+    assert client.get(f"{LIST}?per_page=1").status_code == 200
+    killed = list(pids)
+    terminate(database_url, killed)
+    time.sleep(0.3)  # arrange: the pooled connection is now idle past the threshold
+    response = client.get(f"{LIST}?per_page=2")
+    assert response.status_code == 200, response.get_json()
+    assert set(pids) - set(killed), "the dead connection was not replaced"
+    engine.dispose()
+
+
+@pytest.mark.pg_only
+@pytest.mark.filterwarnings("ignore:Flask-Caching. CACHE_TYPE is set to NullCache:UserWarning")
+def test_a_connection_killed_within_the_threshold_fails_one_request_with_503(backend, database_url, tmp_path):
+    app, engine, pids = ping_app(database_url, tmp_path, idle_seconds=3600)
+    client = app.test_client()
+    assert client.get(f"{LIST}?per_page=1").status_code == 200
+    terminate(database_url, list(pids))
+    failed = client.get(f"{LIST}?per_page=2")  # not pinged: the statement meets the dead connection
+    assert failed.status_code == 503 and failed.get_json()["error"]["code"] == "database_unavailable"
+    assert client.get(f"{LIST}?per_page=3").status_code == 200  # the pool was invalidated: fresh connections
+    engine.dispose()
+
+
+@pytest.mark.pg_only
+@pytest.mark.filterwarnings("ignore:Flask-Caching. CACHE_TYPE is set to NullCache:UserWarning")
+@pytest.mark.parametrize(("idle_seconds", "pinged"), [(3600, False), (0, True)])
+def test_busy_connections_are_not_pinged_unless_the_threshold_is_0(backend, database_url, tmp_path, monkeypatch,
+                                                                   idle_seconds, pinged):
+    app, engine, _pids = ping_app(database_url, tmp_path, idle_seconds)
+    pings = []
+    real_ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: pings.append(1) or real_ping(conn))
+    client = app.test_client()
+    for n in range(1, 6):
+        assert client.get(f"{LIST}?per_page={n}").status_code == 200
+    assert (len(pings) >= 4) if pinged else pings == []  # the first checkout is of a fresh connection
+    engine.dispose()

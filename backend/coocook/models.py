@@ -4,7 +4,8 @@ Invariants held by the database, not by Python:
 - one live (not cancelled) booking per chef, date and slot: a partial unique index;
 - one review per booking: a unique constraint.
 `booking_count` (live bookings) and `rating`/`rating_count` are denormalised and kept exact in the
-same transaction as the write that changes them.
+same transaction as the write that changes them. On PostgreSQL the number of active chefs is kept
+in `chef_counters` by triggers (migration 0005), also in the writing transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -128,3 +130,23 @@ class Review(db.Model):
         CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),
         Index("ix_reviews_chef_created", "chef_id", "created_at", "id"),
     )
+
+
+class ChefCounter(db.Model):
+    """Maintained chef totals (one row, id 1), kept exact by PostgreSQL triggers on `chefs`.
+
+    The chef list's unfiltered `total` reads `active` instead of counting ~10k index entries per
+    request (~0.8 ms of the PostgreSQL backend for SCALE=large). Triggers (migration 0005) add the
+    active rows of each INSERT and subtract those of each DELETE (per statement, from the transition
+    table, so a bulk COPY is one update), follow `UPDATE OF is_active` per changed row, and empty the
+    table on TRUNCATE of chefs (no row triggers fire then); a missing row reads as 0. Row triggers
+    skip updates that do not name is_active (the booking path's booking_count updates pay nothing).
+    On SQLite the table exists but stays empty and unread: SQLite's count is already O(1) there.
+    """
+
+    __tablename__ = "chef_counters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    active: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

@@ -20,6 +20,7 @@ from sqlalchemy import event, insert
 from backend.auth import services as auth_services
 from backend.auth.models import AuthToken, User
 from backend.coocook.models import Booking, Chef, Review
+from backend.database import PREPARED, _prepared_forms
 from backend.extensions import db as _db
 from tests.conftest import BACKENDS, make_app, wipe
 
@@ -91,14 +92,21 @@ def big(request, database_urls, tmp_path_factory):
 
 
 def captured(app, url: str, token: str | None = None) -> list[tuple[str, object]]:
-    """(statement, parameters) of every SELECT the request ran, auth lookup included."""
+    """(statement, parameters) of every SELECT the request ran, auth lookup included.
+
+    Statements run as prepared statements (database.PREPARED) are noted in `app.prepared`, so that
+    check_plans also checks the generic plan they run on.
+    """
     seen = []
     with app.app_context():
         engine = _db.engine
+    app.prepared = getattr(app, "prepared", set())
 
     def listener(conn, cursor, statement, parameters, context, executemany):
         if statement.lstrip().upper().startswith("SELECT"):
             seen.append((statement, parameters))
+            if context.execution_options.get(PREPARED):
+                app.prepared.add(statement)
 
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     event.listen(engine, "before_cursor_execute", listener)
@@ -115,6 +123,18 @@ def captured(app, url: str, token: str | None = None) -> list[tuple[str, object]
 def pg_plan(conn, statement, parameters) -> dict:
     (plan,) = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters).scalar_one()
     return (plan if isinstance(plan, dict) else json.loads(plan))["Plan"]
+
+
+def pg_generic_plan(conn, statement, parameters) -> dict:
+    """The plan a prepared statement runs on (the app's connections force the generic plan)."""
+    prepare, execute = _prepared_forms(statement)
+    name = prepare.split()[1]  # the app may hold this one on the same pooled connection: use another name
+    conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+    conn.exec_driver_sql(prepare.replace(name, "plan_check", 1))
+    try:
+        return pg_plan(conn, execute.replace(name, "plan_check", 1), parameters)
+    finally:
+        conn.exec_driver_sql("DEALLOCATE plan_check")
 
 
 def flatten(node: dict) -> list[dict]:
@@ -168,8 +188,11 @@ def check_plans(app, statements, ordered: bool) -> None:
                 assert re.search(r"USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY", text), f"{text}\n{statement}"
                 if ordered:
                     assert not sqlite_unbounded_sorts(rows), f"sorts every matching row:\n{text}\n{statement}"
-            else:
-                plan = pg_plan(conn, statement, parameters)
+                continue
+            plans = [pg_plan(conn, statement, parameters)]
+            if statement in getattr(app, "prepared", ()):
+                plans.append(pg_generic_plan(conn, statement, parameters))
+            for plan in plans:
                 nodes = flatten(plan)
                 summary = [(n["Node Type"], n.get("Relation Name"), n.get("Index Name")) for n in nodes]
                 if not full_scan_ok:
@@ -181,9 +204,17 @@ def check_plans(app, statements, ordered: bool) -> None:
                     assert not pg_unbounded_sort(plan), f"sorts every matching row: {summary}\n{statement}"
 
 
+def prepared_on_postgresql(app, statements) -> bool:
+    """On PostgreSQL these statements ran prepared (so check_plans checked their generic plans too)."""
+    with app.app_context():
+        postgres = _db.engine.dialect.name == "postgresql"
+    return not postgres or all(s in app.prepared for s, _ in statements if "FROM chefs" in s)
+
+
 @pytest.mark.parametrize("sort", ["rating", "-rating", "price", "-price", "newest"])
 def test_chef_list_each_sort_and_its_cursor_page(big, sort):
     first = captured(big, f"{API}/chefs?sort={sort}&per_page=20")
+    assert prepared_on_postgresql(big, first)
     check_plans(big, first, ordered=True)
     cursor = big.last_response.get_json()["next_cursor"]
     assert cursor
@@ -191,6 +222,7 @@ def test_chef_list_each_sort_and_its_cursor_page(big, sort):
         deeper = captured(big, f"{API}/chefs?sort={sort}&per_page=100&cursor={cursor}")
         cursor = big.last_response.get_json()["next_cursor"]
     assert any("<" in s or ">" in s for s, _ in deeper)
+    assert prepared_on_postgresql(big, deeper)
     check_plans(big, deeper, ordered=True)
 
 
@@ -212,6 +244,7 @@ def test_chef_list_two_filters_use_indexes(big):
 
 def test_chef_detail_latest_reviews(big):
     statements = captured(big, f"{API}/chefs/{POPULAR_CHEF}")
+    assert prepared_on_postgresql(big, statements)
     assert len(big.last_response.get_json()["latest_reviews"]) == 5
     assert any("reviews" in s for s, _ in statements)
     check_plans(big, statements, ordered=True)  # thousands of reviews: read 5 off the index, no sort

@@ -101,8 +101,9 @@ def _list_statements(sort: str, filters: tuple[bool, bool, bool, bool], keyset: 
 
     A filtered page carries its total as a last column (an uncorrelated scalar subquery: evaluated
     once, in the same statement and snapshot), so it is one statement, and `count` runs only when
-    the page comes back empty. The unfiltered total stays a statement of its own: it reads every
-    chef (cheaply, see below), and the query-plan tests allow exactly that one statement to.
+    the page comes back empty. On PostgreSQL the unfiltered total is the maintained counter, also
+    inside the page statement. On SQLite it stays a statement of its own: it reads every chef
+    (cheaply, see below), and the query-plan tests allow exactly that one statement to.
     """
     column, descending = SORTS[sort]
     conditions = _conditions(*filters)

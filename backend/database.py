@@ -252,6 +252,26 @@ def write_transaction(session) -> Iterator[Any]:
             raise
 
 
+def delete_expired(session, model, batch: int = 10_000) -> int:
+    """Delete rows of `model` whose `expires_at` has passed, in batches of short write transactions.
+
+    Short transactions keep the write lock (SQLite) and row locks (PostgreSQL) brief while a
+    large backlog is purged; returns how many rows went.
+    """
+    from sqlalchemy import delete, select
+
+    from backend.common.models import utcnow
+
+    removed = 0
+    while True:
+        with write_transaction(session) as tx:
+            stale = select(model.id).where(model.expires_at <= utcnow()).limit(batch)
+            count = tx.execute(delete(model).where(model.id.in_(stale))).rowcount
+        removed += count
+        if count < batch:
+            return removed
+
+
 @contextmanager
 def read_connection(engine: Engine) -> Iterator[Any]:
     """A pooled connection for a read that is one statement (or needs no snapshot across statements).

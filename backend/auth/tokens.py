@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, delete, insert, select
 from backend.auth.models import AuthToken, User
 from backend.common.actor import Actor, Role
 from backend.common.models import utcnow
-from backend.database import write_transaction
+from backend.database import delete_expired, write_transaction
 from backend.errors import Forbidden, Unauthorized
 from backend.extensions import db
 
@@ -97,11 +97,4 @@ def revoke_token(digest: str) -> None:
 
 def purge_expired(batch: int = 10_000) -> int:
     """Delete expired tokens in batches (short write transactions); returns how many went."""
-    removed = 0
-    while True:
-        with write_transaction(db.session) as session:
-            stale = select(AuthToken.id).where(AuthToken.expires_at <= utcnow()).limit(batch)
-            count = session.execute(delete(AuthToken).where(AuthToken.id.in_(stale))).rowcount
-        removed += count
-        if count < batch:
-            return removed
+    return delete_expired(db.session, AuthToken, batch)

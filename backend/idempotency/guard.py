@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from backend.common.models import utcnow
-from backend.database import write_transaction
+from backend.database import delete_expired, write_transaction
 from backend.errors import APIError, Conflict, ValidationFailed
 from backend.extensions import db
 from backend.idempotency.models import IdempotencyKey, KeyStatus
@@ -111,11 +111,4 @@ def run_idempotent(user_id: int, view: Callable[[], Response]) -> Response:
 
 def purge_expired(batch: int = 10_000) -> int:
     """Delete expired keys in batches; returns how many went."""
-    removed = 0
-    while True:
-        with write_transaction(db.session) as session:
-            stale = select(IdempotencyKey.id).where(IdempotencyKey.expires_at <= utcnow()).limit(batch)
-            count = session.execute(delete(IdempotencyKey).where(IdempotencyKey.id.in_(stale))).rowcount
-        removed += count
-        if count < batch:
-            return removed
+    return delete_expired(db.session, IdempotencyKey, batch)

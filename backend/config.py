@@ -142,6 +142,28 @@ class BaseConfig:
     SERVER_TIMING = env_str("SERVER_TIMING", "all")  # all | admin | off (production defaults to off)
     CORS_ORIGINS = env_str("CORS_ORIGINS", "")  # comma-separated allowed origins; empty = no CORS headers
 
+    # Background jobs (backend/jobs): the queue, the worker's threads and the intervals that bound
+    # how long a dead worker can hold a job (lease) and how often it is looked for (reaper).
+    JOBS_QUEUE_URL = env_str("JOBS_QUEUE_URL")  # empty: SqliteHuey in instance/; or sqlite:///path, redis://
+    JOBS_IMMEDIATE = env_bool("JOBS_IMMEDIATE", False)  # run jobs inside the request (tests only)
+    JOBS_WORKERS = env_int("JOBS_WORKERS", 2)
+    JOBS_POLL_MAX_DELAY = env_float("JOBS_POLL_MAX_DELAY", 0.25)  # idle consumer's longest wait between polls
+    JOBS_LEASE_SECONDS = env_float("JOBS_LEASE_SECONDS", 60.0)
+    JOBS_HEARTBEAT_SECONDS = env_float("JOBS_HEARTBEAT_SECONDS", 15.0)
+    JOBS_REAPER_SECONDS = env_float("JOBS_REAPER_SECONDS", 30.0)
+    JOBS_REQUEUE_SECONDS = env_float("JOBS_REQUEUE_SECONDS", 300.0)
+    JOBS_RETRY_BACKOFF = env_float("JOBS_RETRY_BACKOFF", 2.0)
+    JOBS_RETRY_MAX_DELAY = env_float("JOBS_RETRY_MAX_DELAY", 300.0)
+    JOBS_RETENTION_DAYS = env_int("JOBS_RETENTION_DAYS", 30)
+    # The event server (backend/events): streams of job progress, on its own port and process.
+    EVENTS_BIND = env_str("EVENTS_BIND", "127.0.0.1:8001")
+    # Where clients reach it; behind deploy/nginx.conf it shares the API's host (set it to "").
+    EVENTS_PUBLIC_URL = env_str("EVENTS_PUBLIC_URL", f"http://{env_str('EVENTS_BIND', '127.0.0.1:8001')}")
+    EVENTS_TOKEN_TTL = env_int("EVENTS_TOKEN_TTL", 900)  # seconds a stream_url's token is accepted
+    EVENTS_STREAM_SECONDS = env_float("EVENTS_STREAM_SECONDS", 120.0)  # then the client reconnects
+    EVENTS_HEARTBEAT_SECONDS = env_float("EVENTS_HEARTBEAT_SECONDS", 15.0)
+    EVENTS_POLL_SECONDS = env_float("EVENTS_POLL_SECONDS", 0.2)  # one query per tick for all open streams
+
 
 class DevelopmentConfig(BaseConfig):
     """Local runs (`make run`): the embedded SQLite default (BaseConfig as it is)."""
@@ -151,6 +173,7 @@ class ProductionConfig(BaseConfig):
     """Production: refuses to start with the default secret (checked in create_app)."""
 
     SERVER_TIMING = env_str("SERVER_TIMING", "off")  # DB time and statement counts are a side channel
+    EVENTS_PUBLIC_URL = env_str("EVENTS_PUBLIC_URL", "")  # nginx routes /api/v1/events/ on the same host
 
 
 class TestingConfig(BaseConfig):
@@ -170,6 +193,8 @@ class TestingConfig(BaseConfig):
     CACHE_TYPE = "SimpleCache"
     REDIS_URL = None
     INSIGHT_DIR = None  # in-process only; a test that checks cross-worker sharing passes a tmp dir
+    JOBS_IMMEDIATE = True  # jobs run inside enqueue; the worker tests pass a queue file and turn this off
+    JOBS_RETRY_BACKOFF = 0.0
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "testing": TestingConfig}

@@ -21,7 +21,8 @@ STATUS_TEXT = {400: "Malformed request", 401: "Not signed in", 403: "Role not al
 
 
 # `id` is backend.common.validation.IdConverter: a row id within the int4 column range.
-PATH_SCHEMAS = {"int": {"type": "integer"}, "id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+PATH_SCHEMAS = {"int": {"type": "integer"}, "id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                "uuid": {"type": "string", "format": "uuid"}}
 
 
 def _path(rule: str) -> tuple[str, list[dict]]:

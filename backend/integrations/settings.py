@@ -62,7 +62,8 @@ class ProviderSettings:
         return bool(self.base_url)
 
 
-def _value(config: Mapping[str, Any], key: str) -> Any:
+def config_value(config: Mapping[str, Any], key: str) -> Any:
+    """`key` from app config, else the environment; None when unset or empty."""
     value = config.get(key)
     if value in (None, ""):
         value = os.environ.get(key, "").strip() or None
@@ -70,7 +71,7 @@ def _value(config: Mapping[str, Any], key: str) -> Any:
 
 
 def _number(config: Mapping[str, Any], key: str, default: float, kind: type = float) -> Any:
-    raw = _value(config, key)
+    raw = config_value(config, key)
     if raw is None:
         return default
     try:
@@ -86,9 +87,9 @@ def resolve(spec: ProviderSpec, config: Mapping[str, Any]) -> ProviderSettings:
                     attempts=max(1, _number(config, f"{p}_ATTEMPTS", spec.retry.attempts, int)),
                     backoff=_number(config, f"{p}_BACKOFF", spec.retry.backoff),
                     max_retry_after=_number(config, f"{p}_MAX_RETRY_AFTER", spec.retry.max_retry_after))
-    base_url = _value(config, f"{p}_BASE_URL") or spec.base_url
+    base_url = config_value(config, f"{p}_BASE_URL") or spec.base_url
     return ProviderSettings(
-        spec=spec, base_url=base_url.rstrip("/") if base_url else None, api_key=_value(config, f"{p}_API_KEY"),
+        spec=spec, base_url=base_url.rstrip("/") if base_url else None, api_key=config_value(config, f"{p}_API_KEY"),
         connect_timeout=_number(config, f"{p}_CONNECT_TIMEOUT", spec.connect_timeout),
         read_timeout=_number(config, f"{p}_READ_TIMEOUT", spec.read_timeout),
         deadline=_number(config, f"{p}_DEADLINE", spec.deadline), retry=retry,

@@ -1,0 +1,92 @@
+"""`create_events_app()`: the event server's Flask app (stream route + health, nothing else)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from flask import Blueprint, Flask, Response, current_app, request
+from sqlalchemy import select
+
+from backend.common.http import register_http
+from backend.common.json import OrjsonProvider
+from backend.config import INSTANCE_DIR
+from backend.database import engine_options, read_connection, tune_engine
+from backend.errors import NotFound, Unauthorized, ValidationFailed, register_error_handlers
+from backend.events.hub import Hub
+from backend.events.stream import Limits, events_body
+from backend.extensions import db
+from backend.jobs.links import STREAM_PATH, read_stream_token
+from backend.jobs.models import FINAL, Job
+
+bp = Blueprint("events", __name__)
+KEY = "events.hub"
+MAX_SEQ = 2**31 - 1
+
+
+def create_events_app(config: Mapping[str, Any] | str | None = None) -> Flask:
+    """The event server app; `config` as for `backend.create_app` (tests pass overrides)."""
+    from backend.app import load_config
+
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    load_config(app, config)
+    app.json = OrjsonProvider(app)
+    # Streams read in short bursts: a small pool serves hundreds of them (each read is ~1 ms).
+    app.config["DB_POOL_SIZE"] = app.config.get("EVENTS_DB_POOL_SIZE", 4)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
+    db.init_app(app)
+    with app.app_context():
+        engine = db.engine
+    tune_engine(engine, app.config)
+    app.extensions[KEY] = Hub(engine, app.config["EVENTS_POLL_SECONDS"])
+    app.register_blueprint(bp)
+    register_error_handlers(app)
+    register_http(app)
+    return app
+
+
+def _cursor(raw: str | None, name: str) -> int:
+    if raw is None or raw == "":
+        return 0
+    if not raw.isdigit() or int(raw) > MAX_SEQ:
+        raise ValidationFailed(f"{name} must be an event seq (0..{MAX_SEQ})", {"fields": {name: "not a seq"}})
+    return int(raw)
+
+
+def _format() -> str:
+    accept = request.accept_mimetypes
+    if accept.quality("application/x-ndjson") > accept.quality("text/event-stream"):
+        return "ndjson"
+    return "sse"
+
+
+@bp.get(STREAM_PATH.replace("{job_id}", "<uuid:job_id>"))
+def stream(job_id: UUID):
+    """Stream a job's events after Last-Event-ID (or ?after=); the token comes from the job's stream_url."""
+    job_id = str(job_id)
+    config = current_app.config
+    token = request.args.get("token", "")
+    claims = read_stream_token(config["SECRET_KEY"], token, job_id, config["EVENTS_TOKEN_TTL"]) if token else None
+    if claims is None:
+        raise Unauthorized("a valid stream token is required (take stream_url from the job again)")
+    after = max(_cursor(request.headers.get("Last-Event-ID"), "Last-Event-ID"),
+                _cursor(request.args.get("after"), "after"))
+    hub: Hub = current_app.extensions[KEY]
+    with read_connection(hub.engine) as conn:
+        row = conn.execute(select(Job.owner_id, Job.last_seq, Job.status).where(Job.id == job_id)).first()
+    if row is None or row.owner_id != claims.get("o"):
+        raise NotFound("job not found")
+    fmt = _format()
+    if row.status in FINAL and after >= row.last_seq and fmt == "sse":
+        return Response(status=204)  # EventSource stops reconnecting on 204
+    limits = Limits(config["EVENTS_STREAM_SECONDS"], config["EVENTS_HEARTBEAT_SECONDS"])
+    body = events_body(hub, hub.engine, job_id, after, row.last_seq, row.status, fmt, limits)
+    mimetype = "text/event-stream" if fmt == "sse" else "application/x-ndjson"
+    return Response(body, mimetype=mimetype, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+@bp.get("/api/v1/events/health")
+def health():
+    """Liveness of the event server, with the streams this process holds."""
+    return {"status": "ok", "streams": current_app.extensions[KEY].watching}

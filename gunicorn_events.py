@@ -1,0 +1,21 @@
+"""Gunicorn settings of the event server (streams of job progress), overridable by env.
+
+Threaded workers: a stream holds its thread for up to EVENTS_STREAM_SECONDS while it mostly
+waits, so one process with many threads serves hundreds of idle streams at a few MB each, and
+the API's sync workers are never held by one. EVENTS_BIND, EVENTS_WORKERS, EVENTS_THREADS.
+"""
+
+import os
+
+bind = os.environ.get("EVENTS_BIND", "127.0.0.1:8001")
+worker_class = "gthread"
+workers = int(os.environ.get("EVENTS_WORKERS", "1"))
+threads = int(os.environ.get("EVENTS_THREADS", "256"))  # open streams per worker
+worker_connections = threads + 256  # room for connections waiting for a thread
+keepalive = 5
+timeout = 30  # the worker's heartbeat to the master; a stream's length is bounded by the app
+graceful_timeout = 5  # streams are cut on restart; clients reconnect with Last-Event-ID
+backlog = 2048
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "warning")
+preload_app = False

@@ -9,7 +9,7 @@ SCALE ?= small
 export FLASK_APP := backend.wsgi
 export BIND
 
-.PHONY: install install-dev run serve serve-proxy migrate seed shell test test-fast lint profile load report bench clean
+.PHONY: install install-dev run serve worker events serve-proxy migrate seed shell test test-fast lint profile load report bench clean
 
 # Two stamps: running needs only requirements.txt; tests and the toolkit add requirements-dev.txt.
 $(RUNTIME_STAMP): requirements.txt
@@ -26,12 +26,18 @@ install: $(RUNTIME_STAMP)
 
 install-dev: $(DEV_STAMP)
 
-run: install migrate ## install, migrate, seed demo data if empty, serve on $(BIND)
+run: install migrate ## install, migrate, seed demo data if empty; serve the API on $(BIND), the job worker and the event server (Procfile); Ctrl-C stops all
 	$(BIN)/flask seed --scale small --if-empty
+	$(BIN)/honcho start -f Procfile
+
+serve: install ## the API: gunicorn with gunicorn_config.py, nothing else
 	$(BIN)/gunicorn -c gunicorn_config.py backend.wsgi:app
 
-serve: install ## gunicorn with gunicorn_config.py, nothing else
-	$(BIN)/gunicorn -c gunicorn_config.py backend.wsgi:app
+worker: install ## the background-job consumer (Huey) with its heartbeat and reaper
+	$(BIN)/python -m backend.jobs.worker
+
+events: install ## the event server (job progress streams) on EVENTS_BIND (127.0.0.1:8001)
+	$(BIN)/gunicorn -c gunicorn_events.py backend.events.wsgi:app
 
 serve-proxy: install ## nginx (deploy/nginx.conf) on PROXY_BIND (127.0.0.1:8080) in front of gunicorn on BIND
 	$(BIN)/python -m deploy.serve_proxy

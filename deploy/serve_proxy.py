@@ -1,11 +1,14 @@
 """Run nginx (deploy/nginx.conf) in front of gunicorn on loopback: `make serve-proxy`.
 
-    python -m deploy.serve_proxy [--bind 127.0.0.1:8080] [--upstream 127.0.0.1:8000] [--no-gunicorn]
+    python -m deploy.serve_proxy [--bind 127.0.0.1:8080] [--upstream 127.0.0.1:8000]
+                                 [--events-upstream 127.0.0.1:8001] [--no-gunicorn]
 
 Renders the config into a prefix directory of its own (pid, temp files, logs: instance/nginx by
-default), starts gunicorn with gunicorn_config.py on the upstream address (unless --no-gunicorn:
-then it must already run there) with TRUSTED_PROXY_HOPS=1, and nginx in the foreground. Ctrl-C
-or SIGTERM stops both (gunicorn first drains: see gunicorn_config.py).
+default), starts the API's gunicorn (gunicorn_config.py) on the upstream address with
+TRUSTED_PROXY_HOPS=1 and the event server's (gunicorn_events.py) on the events upstream, both
+told that streams are on the same host (EVENTS_PUBLIC_URL=""), unless --no-gunicorn (then they
+must already run there), and nginx in the foreground. Ctrl-C or SIGTERM stops them all (the API
+first drains: see gunicorn_config.py). The job worker is not started here: run `make worker`.
 """
 
 from __future__ import annotations
@@ -56,25 +59,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bind", default=os.environ.get("PROXY_BIND", "127.0.0.1:8080"))
     parser.add_argument("--upstream", default=os.environ.get("BIND", "127.0.0.1:8000"))
+    parser.add_argument("--events-upstream", default=os.environ.get("EVENTS_BIND", "127.0.0.1:8001"))
     parser.add_argument("--prefix", default=str(ROOT / "instance" / "nginx"))
     parser.add_argument("--no-gunicorn", action="store_true", help="proxy to a gunicorn that already runs")
     args = parser.parse_args(argv)
     if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
         print("serve-proxy: nginx is not installed (apt-get install nginx-light)", file=sys.stderr)
         return 2
-    config = write_config(Path(args.prefix), args.bind, args.upstream)
+    config = write_config(Path(args.prefix), args.bind, args.upstream, args.events_upstream)
     children: list[subprocess.Popen] = []
     if not args.no_gunicorn:
-        env = {**os.environ, "TRUSTED_PROXY_HOPS": os.environ.get("TRUSTED_PROXY_HOPS", "1")}
+        env = {**os.environ, "TRUSTED_PROXY_HOPS": os.environ.get("TRUSTED_PROXY_HOPS", "1"), "EVENTS_PUBLIC_URL": ""}
         children.append(subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn_config.py", "--bind",
                                           args.upstream, "backend.wsgi:app"], cwd=ROOT, env=env))
+        children.append(subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn_events.py", "--bind",
+                                          args.events_upstream, "backend.events.wsgi:app"], cwd=ROOT, env=env))
     children.append(subprocess.Popen(nginx_command(config), cwd=ROOT))
-    print(f"nginx on http://{args.bind} -> gunicorn on {args.upstream} (config {config})", file=sys.stderr)
+    print(f"nginx on http://{args.bind} -> API on {args.upstream}, streams on {args.events_upstream} "
+          f"(config {config})", file=sys.stderr)
 
     def stop(*_):
         for child in reversed(children):
             if child.poll() is None:
-                child.send_signal(signal.SIGTERM if child is children[0] else signal.SIGQUIT)
+                child.send_signal(signal.SIGQUIT if child is children[-1] else signal.SIGTERM)  # nginx: SIGQUIT
 
     signal.signal(signal.SIGTERM, stop)
     try:

@@ -9,7 +9,7 @@ SCALE ?= small
 export FLASK_APP := backend.wsgi
 export BIND
 
-.PHONY: install install-dev run serve worker events serve-proxy migrate seed shell test test-fast lint profile load report bench clean
+.PHONY: install install-dev run serve worker events serve-proxy migrate seed shell test test-fast lint profile load report bench bench-streams clean
 
 # Two stamps: running needs only requirements.txt; tests and the toolkit add requirements-dev.txt.
 $(RUNTIME_STAMP): requirements.txt
@@ -82,6 +82,11 @@ report: install-dev ## reports/PERFORMANCE_REPORT.md + charts from the newest JS
 # (see `$(BIN)/python -m scripts.bench --help`).
 bench: install-dev ## ratio table: cached/uncached chef list, deep cursor, detail, POST bookings, 1,000 connections
 	$(BIN)/python -m scripts.bench $(ARGS)
+
+# Streams and jobs (issue 7): API ratios with and without 200 open streams, event delivery delay,
+# Meari POST latency and time to completion. Needs wrk. Not part of `make test`.
+bench-streams: install-dev ## stream isolation, event delivery delay, Meari POST latency / completion time
+	$(BIN)/python -m scripts.bench_streams $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

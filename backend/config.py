@@ -20,6 +20,12 @@ def env_str(name: str, default: str | None = None) -> str | None:
     return value or default
 
 
+def env_set(name: str, default: str) -> str:
+    """Return the variable even when set to an empty string (which then means something); else `default`."""
+    value = os.environ.get(name)
+    return default if value is None else value.strip()
+
+
 def env_int(name: str, default: int) -> int:
     """Return the variable as an int; a malformed value is a start-up error, not a silent default."""
     raw = env_str(name)
@@ -157,8 +163,8 @@ class BaseConfig:
     JOBS_RETENTION_DAYS = env_int("JOBS_RETENTION_DAYS", 30)
     # The event server (backend/events): streams of job progress, on its own port and process.
     EVENTS_BIND = env_str("EVENTS_BIND", "127.0.0.1:8001")
-    # Where clients reach it; behind deploy/nginx.conf it shares the API's host (set it to "").
-    EVENTS_PUBLIC_URL = env_str("EVENTS_PUBLIC_URL", f"http://{env_str('EVENTS_BIND', '127.0.0.1:8001')}")
+    # Where clients reach it; empty = the API's own host (stream_url is a path), as behind deploy/nginx.conf.
+    EVENTS_PUBLIC_URL = env_set("EVENTS_PUBLIC_URL", f"http://{env_str('EVENTS_BIND', '127.0.0.1:8001')}")
     EVENTS_TOKEN_TTL = env_int("EVENTS_TOKEN_TTL", 900)  # seconds a stream_url's token is accepted
     EVENTS_STREAM_SECONDS = env_float("EVENTS_STREAM_SECONDS", 120.0)  # then the client reconnects
     EVENTS_HEARTBEAT_SECONDS = env_float("EVENTS_HEARTBEAT_SECONDS", 15.0)
@@ -173,7 +179,7 @@ class ProductionConfig(BaseConfig):
     """Production: refuses to start with the default secret (checked in create_app)."""
 
     SERVER_TIMING = env_str("SERVER_TIMING", "off")  # DB time and statement counts are a side channel
-    EVENTS_PUBLIC_URL = env_str("EVENTS_PUBLIC_URL", "")  # nginx routes /api/v1/events/ on the same host
+    EVENTS_PUBLIC_URL = env_set("EVENTS_PUBLIC_URL", "")  # nginx routes /api/v1/events/ on the same host
 
 
 class TestingConfig(BaseConfig):

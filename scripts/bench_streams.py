@@ -1,0 +1,244 @@
+"""Streams and jobs, measured: `make bench-streams` (needs wrk).
+
+    python -m scripts.bench_streams [--streams 200] [--scale small] [-d 5] [--rounds 3] [--json PATH]
+
+On a fresh seeded SQLite database it starts the API (gunicorn_config.py, plus its uncached twin),
+the event server (gunicorn_events.py) and a job worker, then measures:
+1. stream isolation: the chef list and detail as ratios of the bare-Flask floor (scripts.ratio)
+   with no streams, with `--streams` open streams (each on its own job, heartbeating), and with
+   none again; the API must not notice the streams (issue: within 10%);
+2. event delivery delay: with the streams still open, events written to a watched job one at a
+   time (as a worker writes them) and the time until a streaming client has read each one;
+3. Meari: POST /meari/sessions latency (202) and the time until its job's `completed` event,
+   for sessions made one after another through the worker (skipped if the domain is absent).
+Prints a summary and, with --json, writes every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import selectors
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from scripts.ratio import measure
+from scripts.server import ROOT, Gunicorn, SeededServer
+
+API = "/api/v1"
+LIST, DETAIL = f"{API}/coocook/chefs", f"{API}/coocook/chefs/3"
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile (0-1) of `values`, nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+class OpenStreams:
+    """N raw SSE connections read (and discarded) by one selector thread, as idle clients would be."""
+
+    def __init__(self, urls: list[str]):
+        """Connect and send each request; the reader thread drains them until `close()`."""
+        self.selector = selectors.DefaultSelector()
+        self.sockets: list[socket.socket] = []
+        self.bytes = 0
+        for url in urls:
+            parts = urlsplit(url)
+            sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
+            sock.sendall(f"GET {parts.path}?{parts.query} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                         f"Accept: text/event-stream\r\n\r\n".encode())
+            sock.setblocking(False)
+            self.selector.register(sock, selectors.EVENT_READ)
+            self.sockets.append(sock)
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        while not self._stop.is_set():
+            for key, _ in self.selector.select(0.5):
+                try:
+                    data = key.fileobj.recv(65536)
+                except BlockingIOError:
+                    continue
+                if not data:
+                    self.selector.unregister(key.fileobj)
+                self.bytes += len(data)
+
+    @property
+    def open(self) -> int:
+        """Connections the server has not closed."""
+        return len(self.selector.get_map())
+
+    def close(self) -> None:
+        """Stop reading and close every connection."""
+        self._stop.set()
+        self.thread.join(5)
+        for sock in self.sockets:
+            sock.close()
+
+
+def make_jobs(env: dict[str, str], count: int) -> list[tuple[str, str]]:
+    """`count` queued jobs of the first seeded user, with their stream URLs (made in a child process)."""
+    code = ("import json,sys\nfrom backend import create_app\nfrom backend.extensions import db\n"
+            "from backend.auth.models import User\nfrom backend.jobs import services\n"
+            "app=create_app({'JOBS_IMMEDIATE': True})\nwith app.app_context():\n"
+            "    uid=db.session.query(User.id).order_by(User.id).first()[0]\n"
+            "    from backend.jobs import store\n"
+            "    out=[]\n"
+            f"    for _ in range({count}):\n"
+            "        row=store.create('jobs.demo', {}, uid, 'normal', 1)\n"
+            "        out.append((row['id'], services.public(db.session.get(services.Job, row['id']))['stream_url']))\n"
+            "print(json.dumps(out))\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            check=True)
+    return [tuple(x) for x in json.loads(result.stdout.strip().splitlines()[-1])]
+
+
+def delivery_delays(env: dict[str, str], job_id: str, url: str, events: int) -> list[float]:
+    """Seconds from each event's commit (in a writer process) to a streaming client reading it."""
+    import requests
+
+    seen: dict[int, float] = {}
+    ready = threading.Event()
+
+    def client() -> None:
+        with requests.get(url, headers={"Accept": "application/x-ndjson"}, stream=True, timeout=60) as response:
+            ready.set()
+            for line in response.iter_lines():
+                if line and b'"seq"' in line:
+                    seen[json.loads(line)["seq"]] = time.time()
+                if len(seen) >= events:
+                    return
+
+    reader = threading.Thread(target=client, daemon=True)
+    reader.start()
+    ready.wait(10)
+    time.sleep(0.5)
+    code = ("import json,sys,time\nfrom backend import create_app\nfrom backend.jobs import store\n"
+            "app=create_app({'JOBS_IMMEDIATE': True})\nwith app.app_context():\n"
+            f"    job=store.claim('{job_id}', 600)\n    out={{}}\n"
+            f"    for n in range({events}):\n"
+            f"        seq=store.append_event('{job_id}', 'progress', {{'n': n}}, fence=job.attempts)\n"
+            "        out[seq]=time.time()\n        time.sleep(0.3)\n"
+            "print(json.dumps(out))\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            check=True)
+    written = {int(k): v for k, v in json.loads(result.stdout.strip().splitlines()[-1]).items()}
+    reader.join(15)
+    return [seen[seq] - at for seq, at in written.items() if seq in seen]
+
+
+def meari(base: str, sessions: int) -> dict | None:
+    """POST latency and time to `completed` for Meari sessions, one after another (None without Meari)."""
+    def call(method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict, float]:
+        request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None,
+                                         headers={"Content-Type": "application/json",
+                                                  **({"Authorization": f"Bearer {token}"} if token else {})})
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read() or b"{}"), time.perf_counter() - started
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"{}"), time.perf_counter() - started
+
+    email = f"bench-{time.time_ns()}@example.com"
+    status, body, _ = call("POST", f"{API}/auth/register", {"email": email, "password": "a-long-bench-passphrase",
+                                                            "name": "Bench"})
+    status, body, _ = call("POST", f"{API}/auth/login", {"email": email, "password": "a-long-bench-passphrase"})
+    token = body.get("token")
+    posts, completions = [], []
+    for n in range(sessions):
+        status, body, seconds = call("POST", f"{API}/meari/sessions",
+                                     {"concern": f"I keep putting off my thesis draft ({n})", "language": "en"}, token)
+        if status == 404:
+            return None
+        if status != 202:
+            raise RuntimeError(f"POST /meari/sessions answered {status}: {body}")
+        posts.append(seconds)
+        started = time.perf_counter() - seconds
+        while True:
+            _, state, _ = call("GET", f"{API}/meari/sessions/{body['session_id']}/status", token=token)
+            if state.get("status") in ("ready", "failed"):
+                completions.append(time.perf_counter() - started)
+                break
+            if time.perf_counter() - started > 60:
+                raise RuntimeError("a Meari session did not finish within 60 s")
+            time.sleep(0.02)
+    return {"sessions": sessions, "post_ms_p50": statistics.median(posts) * 1000, "post_ms_p99": pct(posts, .99) * 1000,
+            "complete_s_p50": statistics.median(completions), "complete_s_max": max(completions)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the three measurements and print them."""
+    ap = argparse.ArgumentParser(prog="python -m scripts.bench_streams", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--streams", type=int, default=200)
+    ap.add_argument("--scale", default="small")
+    ap.add_argument("-d", "--duration", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--events", type=int, default=30)
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--json")
+    args = ap.parse_args(argv)
+    results: dict = {"streams": args.streams}
+    extra = {"EVENTS_STREAM_SECONDS": "900", "EVENTS_THREADS": str(max(256, args.streams + 56))}
+    return run(args, results, extra)
+
+
+def run(args, results: dict, extra: dict[str, str]) -> int:
+    """Everything inside one seeded server set."""
+    seeded = SeededServer(args.scale, extra_env=extra, uncached_twin=True)
+    base = seeded.start()
+    tmp = seeded.tmp
+    env = {**seeded.env(), "JOBS_QUEUE_URL": f"sqlite:///{tmp / 'queue.db'}", "EVENTS_PUBLIC_URL": ""}
+    events = Gunicorn(env, app="backend.events.wsgi:app", config="gunicorn_events.py",
+                      health_path="/api/v1/events/health", log_path=tmp / "events.log")
+    worker = None
+    try:
+        events_base = events.start()
+        worker = subprocess.Popen([sys.executable, "-m", "backend.jobs.worker"], cwd=ROOT, env=env,
+                                  stdout=open(tmp / "worker.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
+        paths = [LIST, DETAIL]
+        print("== no streams", flush=True)
+        before = measure(base, paths, duration=args.duration, rounds=args.rounds, env=env)
+        before_uncached = measure(seeded.uncached_base, paths, duration=args.duration, rounds=args.rounds, env=env)
+        jobs = make_jobs(env, args.streams + 1)
+        streams = OpenStreams([events_base + url for _, url in jobs[1:]])
+        time.sleep(2)
+        print(f"== {streams.open} open streams", flush=True)
+        during = measure(base, paths, duration=args.duration, rounds=args.rounds, env=env)
+        during_uncached = measure(seeded.uncached_base, paths, duration=args.duration, rounds=args.rounds, env=env)
+        delays = delivery_delays(env, jobs[0][0], events_base + jobs[0][1], args.events)
+        results.update(open_streams=streams.open, stream_bytes=streams.bytes)
+        streams.close()
+        print("== streams closed", flush=True)
+        after = measure(base, paths, duration=args.duration, rounds=args.rounds, env=env)
+        results["ratios"] = {name: {p: run_["endpoints"][p]["ratio"] for p in paths} for name, run_ in (
+            ("cached_before", before), ("cached_during", during), ("cached_after", after),
+            ("uncached_before", before_uncached), ("uncached_during", during_uncached))}
+        results["delivery_s"] = {"events": len(delays), "p50": statistics.median(delays), "p99": pct(delays, .99),
+                                 "max": max(delays)} if delays else None
+        results["meari"] = meari(base, args.sessions)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(10)
+        events.stop()
+        seeded.stop()
+    print(json.dumps(results, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

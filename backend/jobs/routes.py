@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from flask import redirect, request
+
 from backend.common.actor import ROLES, Role, current_actor
 from backend.common.api import api_route
 from backend.jobs import bp, services
@@ -25,9 +27,14 @@ def cancel_job(job_id: UUID):
     return services.cancel(current_actor(), str(job_id))
 
 
-@api_route(bp, "/jobs/<uuid:job_id>/events", summary="Poll a job's progress events after a seq",
+@api_route(bp, "/jobs/<uuid:job_id>/events", summary="Poll a job's progress events after a seq (a client that "
+           "accepts text/event-stream or application/x-ndjson is redirected to the stream)",
            query=EventsQuery, response=EventPage, roles=ROLES, errors=[404])
 def job_events(job_id: UUID, query: EventsQuery):
+    accept = request.accept_mimetypes
+    if max(accept.quality("text/event-stream"), accept.quality("application/x-ndjson")) > accept.quality(
+            "application/json"):
+        return redirect(services.get_job(current_actor(), str(job_id))["stream_url"], 307)
     return services.events(current_actor(), str(job_id), query.after, query.limit)
 
 

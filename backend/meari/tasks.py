@@ -70,7 +70,9 @@ def _build(ctx: Any, session_id: int) -> dict[str, Any]:
         ctx.emit("persona_created", persona.model_dump(mode="json"), progress=50, message="persona created")
         external, timings["external"] = context_job.result()
     step = time.monotonic()
-    cards, cards_meta = generation.cards_step(concern, language, persona, external, use_llm)
+    # After a permanent LLM failure on the persona, asking again for the cards would fail (and cost) alike.
+    cards_llm = use_llm and persona_meta["generator"] == "llm"
+    cards, cards_meta = generation.cards_step(concern, language, persona, external, cards_llm)
     timings["cards"] = _ms(step)
     card_data = [c.model_dump(mode="json") for c in cards]
     ctx.emit("cards_created", card_data, progress=90, message="cards created")

@@ -84,8 +84,8 @@ def test_list_is_mine_newest_first_in_cursor_pages(client, make_user):
     ids = [start(client, auth, f"concern number {n}").get_json()["session_id"] for n in range(5)]
     seen, cursor, pages = [], None, 0
     while True:
-        page = client.get("/api/v1/meari/sessions", query_string={"per_page": 2, **({"cursor": cursor} if cursor else {})},
-                          headers=auth).get_json()
+        query = {"per_page": 2, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/meari/sessions", query_string=query, headers=auth).get_json()
         pages += 1
         assert page["total"] == 5 and page["per_page"] == 2 and len(page["items"]) <= 2
         seen += [item["id"] for item in page["items"]]

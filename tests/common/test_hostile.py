@@ -28,7 +28,7 @@ def concrete(rule, value: str) -> str:
     """The rule's path with every argument replaced by `value`."""
     path = rule.rule
     for arg in rule.arguments:
-        converter = next(c for c in ("id:", "path:", "int:", "") if f"<{c}{arg}>" in path)
+        converter = next(c for c in ("id:", "path:", "int:", "uuid:", "") if f"<{c}{arg}>" in path)
         path = path.replace(f"<{converter}{arg}>", value)
     return path
 

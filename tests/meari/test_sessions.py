@@ -139,3 +139,21 @@ def test_longest_concern_and_unauthenticated_post(client, make_user):
     _, auth = make_user()
     assert start(client, auth, "y" * 2000).status_code == 202
     assert client.post("/api/v1/meari/sessions", json={"concern": "x"}).status_code == 401
+
+
+def test_the_seed_gives_the_demo_user_a_ready_session(app, client):
+    from backend.auth import services as auth
+    from backend.auth.seed import DEMO_USERS
+    from backend.extensions import db as app_db
+    from backend.seeding import seed
+
+    with app.app_context():
+        seed("small")
+        demo = next(i for i, user in enumerate(DEMO_USERS, start=1) if user[3] == "user")
+        token = auth.issue_token(demo)["token"]
+        app_db.session.remove()
+    page = client.get("/api/v1/meari/sessions", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert page["total"] == 1 and page["items"][0]["status"] == "ready"
+    session = client.get(f"/api/v1/meari/sessions/{page['items'][0]['id']}",
+                         headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert session["generator"] == "builtin" and len(session["cards"]) == 4

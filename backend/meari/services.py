@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
 from sqlalchemy import delete, func, insert, select, update
 
 from backend.common.actor import Actor
+from backend.common.domain import API_PREFIX
 from backend.common.models import utcnow
 from backend.common.pagination import cursor_datetime, cursor_id, decode_cursor, encode_cursor, envelope
 from backend.database import write_transaction
@@ -55,8 +55,13 @@ def create_session(actor: Actor, concern: str, language: str) -> dict[str, Any]:
         tx.execute(update(MeariSession).where(MeariSession.id == session_id).values(job_id=job["id"]))
     cache.changed(session_id)
     return {"session_id": session_id, "status": PROCESSING.value, "job_id": job["id"],
-            "status_url": url_for("meari.session_status", session_id=session_id),
-            "stream_url": job["stream_url"], "location": url_for("meari.get_session", session_id=session_id)}
+            "status_url": f"{session_path(session_id)}/status", "stream_url": job["stream_url"],
+            "location": session_path(session_id)}
+
+
+def session_path(session_id: int) -> str:
+    """The session's URL path (also built in the worker, where there is no request to build URLs from)."""
+    return f"{API_PREFIX}/meari/sessions/{session_id}"
 
 
 def _row(actor: Actor, session_id: int) -> Any:
@@ -86,7 +91,7 @@ def session_status(actor: Actor, session_id: int) -> dict[str, Any]:
 
 
 def get_session(actor: Actor, session_id: int) -> dict[str, Any]:
-    """The session with persona and cards: two statements, or none from the cache once it is final."""
+    """The session with persona and cards: two statements, or none from the cache once it is ready."""
     store = cache.session_cache()
     generation = cache.generation(session_id)  # before the database: see backend/meari/cache.py
     if generation is not None:
@@ -100,7 +105,9 @@ def get_session(actor: Actor, session_id: int) -> dict[str, Any]:
     cards = db.session.execute(select(MeariCard.kind, MeariCard.title, MeariCard.body)
                                .where(MeariCard.session_id == session_id).order_by(MeariCard.position)).all()
     body = public(row, [{"kind": c.kind, "title": c.title, "body": c.body} for c in cards])
-    if generation is not None and body["status"] != PROCESSING.value:  # processing ones change by the second
+    # Only `ready` is stable: a processing session changes by the second, and a failed one turns back
+    # to processing when an operator re-runs its job (the jobs service bumps no meari generation).
+    if generation is not None and body["status"] == READY.value:
         store.put(session_id, generation, (actor.id, body))
     return body
 

@@ -82,9 +82,10 @@ def _build(ctx: Any, session_id: int) -> dict[str, Any]:
     log.info("meari session %s built by %s in %.1f ms (persona %.1f, external %.1f, cards %.1f; attempt %d)",
              session_id, generator, timings["total"], timings["persona"], timings["external"], timings["cards"],
              ctx.attempt)
-    result: dict[str, Any] = {"session_id": session_id, "generator": generator, "persona": persona.model_dump(),
-                              "cards": card_data, "external": external, "timings": timings,
-                              "steps": {"persona": persona_meta, "cards": cards_meta}}
+    # Lean: the persona and cards are in their events and on the session; the result says where and how.
+    result: dict[str, Any] = {"session_id": session_id, "session_url": services.session_path(session_id),
+                              "generator": generator, "steps": {"persona": persona_meta, "cards": cards_meta},
+                              "external": external["status"], "timings": timings}
     model = persona_meta.get("model") or cards_meta.get("model")
     if model:
         result["model"] = model

@@ -117,3 +117,19 @@ def test_external_context_too_large_is_noted_not_stored(configured, fakes, make_
     context.default = ok({"summary": "x" * 10_000})
     _, _, session, _ = run(configured, make_user)
     assert session["external"]["data"] is None and "not stored" in session["external"]["note"]
+
+
+def test_an_operator_rerun_of_a_failed_session_job_makes_it_ready(configured, fakes, make_user):
+    llm, _ = fakes
+    llm.default = status(503)
+    auth, accepted, session, _ = run(configured, make_user)
+    client = configured.test_client()
+    url = f"/api/v1/meari/sessions/{accepted['session_id']}"
+    assert client.get(url, headers=auth).get_json()["status"] == "failed"
+    _, admin = make_user("admin")
+    llm.default = ok(completion(PERSONA))
+    llm.then(ok(completion(PERSONA)), ok(completion(CARDS)))
+    rerun = client.post(f"/api/v1/admin/jobs/{accepted['job_id']}/retry", headers=admin)
+    assert rerun.status_code == 200 and rerun.get_json()["status"] == "succeeded"
+    again = client.get(url, headers=auth).get_json()
+    assert again["status"] == "ready" and again["error"] is None and again["persona"] == PERSONA

@@ -45,6 +45,7 @@ def test_builtin_composer_builds_a_useful_session_and_says_so(app, client, make_
     assert events[2][1] == persona and events[3][1] == session["cards"]
     result = events[-1][1]
     assert result["generator"] == "builtin" and "model" not in result and result["session_id"] == body["session_id"]
+    assert result["session_url"] == f"/api/v1/meari/sessions/{body['session_id']}" and result["external"] == "skipped"
     again = start(client, auth).get_json()  # deterministic: the same input, the same session
     second = client.get(f"/api/v1/meari/sessions/{again['session_id']}", headers=auth).get_json()
     assert (second["persona"], second["cards"]) == (persona, session["cards"])

@@ -158,3 +158,14 @@ def test_the_seed_gives_the_demo_user_a_ready_session(app, client):
     session = client.get(f"/api/v1/meari/sessions/{page['items'][0]['id']}",
                          headers={"Authorization": f"Bearer {token}"}).get_json()
     assert session["generator"] == "builtin" and len(session["cards"]) == 4
+
+
+def test_a_retried_post_with_an_idempotency_key_starts_one_session(client, make_user):
+    _, auth = make_user()
+    keyed = {**auth, "Idempotency-Key": "meari-retry-1"}
+    first = start(client, keyed)
+    again = start(client, keyed)
+    assert first.status_code == again.status_code == 202
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["session_id"] == first.get_json()["session_id"]
+    assert client.get("/api/v1/meari/sessions", headers=auth).get_json()["total"] == 1

@@ -79,8 +79,8 @@ def test_allowance(requested: bool | Collection[int]) -> bool | Collection[int]:
     return False
 
 
-def _timeout(ends: float, what: str = "the page") -> FetchFailed:
-    return FetchFailed("fetch_timeout", f"{what} did not arrive within the deadline", status=504)
+def _timeout() -> FetchFailed:
+    return FetchFailed("fetch_timeout", "the page did not arrive within the deadline", status=504)
 
 
 def _pool(target: Target, address: str, left: float):
@@ -98,7 +98,7 @@ def _open(target: Target, ends: float, headers: dict[str, str]) -> tuple[BaseHTT
     for address in target.addresses:
         left = ends - time.monotonic()
         if left <= 0:
-            raise _timeout(ends)
+            raise _timeout()
         pool = _pool(target, address, left)
         try:
             response = pool.urlopen("GET", target.request_target, headers={**headers, "Host": target.host_header},
@@ -120,7 +120,7 @@ def _open(target: Target, ends: float, headers: dict[str, str]) -> tuple[BaseHTT
 def _failure(exc: Exception | None, ends: float, target: Target) -> FetchFailed:
     if time.monotonic() >= ends - 0.01 or isinstance(exc, ReadTimeoutError) or (
             isinstance(exc, ConnectTimeoutError) and not isinstance(exc, NewConnectionError)):
-        return _timeout(ends)
+        return _timeout()
     return FetchFailed("connection_failed", f"could not fetch from {target.host}: {type(exc).__name__}",
                        {"host": target.host})
 
@@ -202,7 +202,7 @@ def _result(url: str, target: Target, response: BaseHTTPResponse, redirects: lis
     if length.strip().isdigit() and int(length) > max_bytes:
         raise too_large(max_bytes)  # refused before reading a byte of it
     body = read_capped(response.stream(CHUNK, decode_content=False), response.headers.get("Content-Encoding", ""),
-                       max_bytes, ends, lambda: _timeout(ends))
+                       max_bytes, ends, _timeout)
     return FetchResult(url=url, final_url=redirects[-1] if redirects else url, status=response.status,
                        headers=dict(response.headers), content_type=media_type, body=body,
                        redirects=tuple(redirects))

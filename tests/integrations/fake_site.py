@@ -6,6 +6,7 @@ A Page may stream its body without a Content-Length (close-delimited) and trickl
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -34,10 +35,12 @@ def redirect(location: str, status: int = 302) -> Page:
 class FakeSite:
     """The server; a context manager."""
 
-    def __init__(self, handler: Callable[[str, dict[str, str]], Page] | None = None):
-        """Serve `handler` (default: one small HTML page) on a free loopback port."""
+    def __init__(self, handler: Callable[[str, dict[str, str]], Page] | None = None,
+                 tls: ssl.SSLContext | None = None):
+        """Serve `handler` (default: one small HTML page) on a free loopback port (https with `tls`)."""
         self.handler = handler or (lambda path, headers: Page())
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.server_names: list[str | None] = []  # SNI of each TLS handshake
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,7 +72,10 @@ class FakeSite:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        if tls is not None:
+            tls.sni_callback = lambda sock, name, ctx: self.server_names.append(name)
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     @property
     def port(self) -> int:

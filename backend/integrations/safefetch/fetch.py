@@ -83,11 +83,17 @@ def _timeout() -> FetchFailed:
     return FetchFailed("fetch_timeout", "the page did not arrive within the deadline", status=504)
 
 
+def ca_bundle() -> str:
+    """The CA file https hops are verified against: `SAFE_FETCH_CA_BUNDLE`, else certifi's bundle."""
+    return config_value(_config(), "SAFE_FETCH_CA_BUNDLE") or certifi.where()
+
+
 def _pool(target: Target, address: str, left: float):
     timeout = Timeout(connect=min(CONNECT_TIMEOUT, left), read=min(READ_TIMEOUT, left))
     if target.scheme == "https":
+        # Connect to the vetted address, but do SNI and check the certificate against the *name*.
         return watchdog.WatchedHTTPSPool(address, target.port, maxsize=1, retries=False, timeout=timeout,
-                                         cert_reqs="CERT_REQUIRED", ca_certs=certifi.where(),
+                                         cert_reqs="CERT_REQUIRED", ca_certs=ca_bundle(),
                                          assert_hostname=target.host, server_hostname=target.host)
     return watchdog.WatchedHTTPPool(address, target.port, maxsize=1, retries=False, timeout=timeout)
 

@@ -2,8 +2,11 @@
 
 requests' timeouts apply per socket operation (connect, each read), so a provider that trickles
 bytes can hold a call, and the worker, far past any timeout. The pools of a provider's session
-hand out connections that register their socket with the current call's `Watch`; a timer
-shuts those sockets down when the deadline passes, which makes the blocked read fail at once.
+hand out connections that register themselves, and each socket they open, with the current
+call's `Watch`; a timer shuts those sockets down when the deadline passes, which makes the blocked
+read fail at once. The socket itself is kept because http.client detaches it from the connection
+(`conn.sock = None`) when a response ends with the connection (`Connection: close`, HTTP/1.0):
+the response still reads from it, and only the kept reference can cut that read.
 """
 
 from __future__ import annotations
@@ -24,12 +27,12 @@ class Watch:
 
     def __init__(self) -> None:
         """Nothing watched yet."""
-        self._connections: list[HTTPConnection] = []
+        self._connections: list[HTTPConnection | socket.socket] = []
         self._lock = threading.Lock()
         self.fired = False
 
-    def add(self, conn: HTTPConnection) -> None:
-        """Watch `conn` for the rest of the call (shut it down now if the deadline already passed)."""
+    def add(self, conn: HTTPConnection | socket.socket) -> None:
+        """Watch `conn` (or a socket) for the rest of the call (shut it down now if the deadline passed)."""
         with self._lock:
             self._connections.append(conn)
             fired = self.fired
@@ -45,8 +48,8 @@ class Watch:
             _shutdown(conn)
 
 
-def _shutdown(conn: HTTPConnection) -> None:
-    sock = getattr(conn, "sock", None)
+def _shutdown(conn: HTTPConnection | socket.socket) -> None:
+    sock = conn if isinstance(conn, socket.socket) else getattr(conn, "sock", None)
     if sock is not None:
         with contextlib.suppress(OSError):  # already closed
             sock.shutdown(socket.SHUT_RDWR)
@@ -60,6 +63,13 @@ class _Watched:
         if watch is not None:
             watch.add(self)
         return super().request(*args, **kwargs)
+
+    def connect(self) -> None:
+        """Connect, and watch the new socket itself (it outlives `self.sock` on `Connection: close`)."""
+        super().connect()
+        watch = _current.get()
+        if watch is not None and self.sock is not None:
+            watch.add(self.sock)
 
 
 class WatchedHTTPConnection(_Watched, HTTPConnection):

@@ -78,16 +78,24 @@ def complete_json(system: str, user: str, *, schema: type[Model],
         "model": llm_model(), "temperature": temperature, "response_format": {"type": "json_object"},
         "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}]})
     content = _content(body)
-    instance = _validate(_decode(content), schema)
+    instance = parse_answer(content, schema, NAME)
     meta: dict[str, Any] = {"generator": "llm", "model": body.get("model") or llm_model()}
     if isinstance(body.get("usage"), dict):
         meta["usage"] = body["usage"]
     return instance, meta
 
 
-def _bad(reason: str, **details: Any) -> ProviderBadResponse:
-    log.warning("provider %s: unusable completion: %s", NAME, reason)  # the reason only, never content
-    return ProviderBadResponse(NAME, f"{NAME} answered {reason}", details or None)
+def _bad(reason: str, provider: str = NAME, **details: Any) -> ProviderBadResponse:
+    log.warning("provider %s: unusable completion: %s", provider, reason)  # the reason only, never content
+    return ProviderBadResponse(provider, f"{provider} answered {reason}", details or None)
+
+
+def parse_answer(content: str, schema: type[Model], provider: str) -> Model:
+    """A model's text answer as a `schema` instance (a ```json fence allowed); ProviderBadResponse if not.
+
+    Shared by every generative provider (this one, Gemini): the same fences, the same errors.
+    """
+    return _validate(_decode(content, provider), schema, provider)
 
 
 def _content(body: Any) -> str:
@@ -101,7 +109,7 @@ def _content(body: Any) -> str:
     return content
 
 
-def _decode(content: str) -> Any:
+def _decode(content: str, provider: str = NAME) -> Any:
     """The JSON in `content`, a ```json fence around it removed."""
     text = content.strip()
     fenced = _FENCE.match(text)
@@ -110,14 +118,14 @@ def _decode(content: str) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
-        raise _bad("message content that is not JSON") from None
+        raise _bad("message content that is not JSON", provider) from None
 
 
-def _validate(data: Any, schema: type[Model]) -> Model:
+def _validate(data: Any, schema: type[Model], provider: str = NAME) -> Model:
     """`data` as a `schema` instance; errors name fields and problems, never the input values."""
     try:
         return schema.model_validate(data)
     except pydantic.ValidationError as exc:
         details = field_errors(exc, "completion")
         raise _bad(f"JSON that does not match {schema.__name__} ({', '.join(details['fields'])})",
-                   schema=schema.__name__, **details) from None
+                   provider, schema=schema.__name__, **details) from None

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 
 from backend.common.api import OPERATIONS
 
-PATH_VALUES = [str(2**63), str(2**64), str(2**31), "-1", "0", "abc", "9" * 40, "1.5", "%00", "..%2F..%2Fetc"]
+PATH_VALUES = [str(2**63), str(2**64), str(2**31), "-1", "0", "abc", "9" * 40, "1.5", "%00", "..%2F..%2Fetc",
+               "00000000-0000-0000-0000-000000000000", "0" * 32]
 FIELD_VALUES = [None, 2**63, 2**64, -(2**63) - 1, 2**31, -1, 0, True, 1e308, "\x00", "a\x00b", "", "x" * 20000,
                 [], {}, [None], {"nested": "\x00"}, "9" * 400]
 RAW_BODIES = [b"null", b"[]", b"[{}]", b'"text"', b"1e400", b"123", b"{", b'{"a":' * 2000, b"\xff\xfe",
@@ -26,11 +28,7 @@ BODY_METHODS = {"POST", "PATCH", "PUT"}
 
 def concrete(rule, value: str) -> str:
     """The rule's path with every argument replaced by `value`."""
-    path = rule.rule
-    for arg in rule.arguments:
-        converter = next(c for c in ("id:", "path:", "int:", "") if f"<{c}{arg}>" in path)
-        path = path.replace(f"<{converter}{arg}>", value)
-    return path
+    return re.sub(r"<(?:\w+:)?\w+>", value, rule.rule)
 
 
 def fields_of(model) -> list[str]:

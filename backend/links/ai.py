@@ -56,7 +56,7 @@ def _upsert(table: Any, values: list[dict[str, Any]], keys: list[str], add: str 
     stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(values)
     if add is None:
         return stmt.on_conflict_do_nothing(index_elements=keys)
-    return stmt.on_conflict_do_update(index_elements=keys, set_={add: getattr(table, add) + stmt.excluded[add]})
+    return stmt.on_conflict_do_update(index_elements=keys, set_={add: table.c[add] + stmt.excluded[add]})
 
 
 def record_savings(saved: dict[SavedBy, int]) -> None:

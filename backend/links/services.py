@@ -42,6 +42,13 @@ class LinkFailed(APIError):
 
     status = 502
 
+    def __init__(self, message: str, details: dict[str, Any] | None = None, code: str | None = None,
+                 status: int | None = None):
+        """`status` overrides 502 (422 when a redirect led somewhere refused, 504 for a timeout)."""
+        super().__init__(message, details, code)
+        if status is not None:
+            self.status = status
+
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() + "Z" if value is not None else None

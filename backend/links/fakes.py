@@ -1,9 +1,10 @@
 """Loopback fakes for the link analyzer's tests and benchmark: a content platform and Gemini.
 
 `FakePlatform` serves posts (`/post/<n>`: an HTML page whose Open Graph and JSON-LD name its
-media) and media (`/media/<name>`: image bytes), with a configurable delay per request, and counts
-what it served. `FakeGemini` answers generateContent with one item per inline medium (so any
-batch size gets a well-formed answer) after a configurable delay, and counts calls and media.
+media), media (`/media/<name>`: image bytes) and an oEmbed endpoint (`/oembed?url=`), with a
+configurable delay per request, and counts what it served. `FakeGemini` answers generateContent
+with one item per inline medium (so any batch size gets a well-formed answer) after a
+configurable delay, and counts calls and media.
 Both are real HTTP servers on 127.0.0.1: the safe fetcher and the outbound client run for real.
 """
 
@@ -113,6 +114,10 @@ class FakePlatform(_Server):
         if path.startswith("/post/"):
             time.sleep(self.page_delay)
             return 200, "text/html; charset=utf-8", self.page(path[len("/post/"):])
+        if path.startswith("/oembed?"):
+            return 200, "application/json", json.dumps({
+                "type": "rich", "title": "oEmbed title", "author_name": "Chef Kim", "provider_name": "FakeGram",
+                "thumbnail_url": f"{self.base}/media/thumb.png", "html": "<iframe></iframe>"}).encode()
         if path.startswith("/media/"):
             time.sleep(self.media_delay)
             name = path[len("/media/"):].removesuffix(".png")

@@ -1,4 +1,4 @@
-"""Downloading a link's media in parallel, politely: a concurrency cap and a rate per platform.
+"""Downloading a link's media in parallel, politely: a concurrency cap and a rate per platform (or host).
 
 Each medium goes through the safe fetcher (vetted address, capped body, image/video types only).
 One medium failing (refused, too large, timed out) drops that medium, never the link. The caps
@@ -15,15 +15,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 
 from backend.errors import APIError
 from backend.integrations.safefetch import fetch
 from backend.links import settings
+from backend.links.models import Platform
 
 log = logging.getLogger(__name__)
 MEDIA_TYPES = ("image/*", "video/*")
+PER_HOST = frozenset({Platform.BLOG, Platform.GENERIC})
 
 
 @dataclass
@@ -75,9 +78,14 @@ _GATES: dict[tuple[str, int, float], PlatformGate] = {}
 _GATES_LOCK = threading.Lock()
 
 
-def gate(platform: str) -> PlatformGate:
-    """The process-wide gate of `platform` under the current settings."""
-    key = (platform, settings.number("LINKS_MEDIA_CONCURRENCY", int), settings.number("LINKS_MEDIA_RATE"))
+def gate(platform: str, url: str) -> PlatformGate:
+    """The process-wide gate for a medium of a `platform` link under the current settings.
+
+    YouTube, Instagram and TikTok serve their media from their own CDNs: one gate per platform.
+    Blogs and generic pages are many unrelated sites: one gate per host.
+    """
+    scope = platform if platform not in PER_HOST else f"{platform}:{urlsplit(url).hostname}"
+    key = (scope, settings.number("LINKS_MEDIA_CONCURRENCY", int), settings.number("LINKS_MEDIA_RATE"))
     with _GATES_LOCK:
         if key not in _GATES:
             _GATES[key] = PlatformGate(key[1], key[2])
@@ -86,7 +94,7 @@ def gate(platform: str) -> PlatformGate:
 
 def _one(url: str, platform: str, max_bytes: int, deadline: float, loopback: bool) -> Downloaded | None:
     try:
-        with gate(platform):
+        with gate(platform, url):
             result = fetch(url, max_bytes=max_bytes, deadline=deadline, allowed_types=MEDIA_TYPES,
                            allow_loopback_for_tests=loopback)
     except APIError as exc:  # FetchRefused / FetchFailed: this medium is skipped, the link goes on

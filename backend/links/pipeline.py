@@ -7,11 +7,14 @@ kept through a metadata refresh, and media already analysed (by content hash) ar
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from backend.common.models import utcnow
 from backend.database import write_transaction
+from backend.errors import APIError
 from backend.extensions import db
 from backend.integrations.errors import ProviderError, ProviderNotConfigured
 from backend.integrations.gemini import gemini_configured
@@ -21,6 +24,9 @@ from backend.links.extract import extract
 from backend.links.models import AIStatus, LinkAnalysis
 
 Progress = Callable[[int, str], Any]
+OEMBED_BYTES = 64 * 1024
+OEMBED_FIELDS = ("type", "title", "author_name", "author_url", "provider_name", "thumbnail_url", "thumbnail_width",
+                 "thumbnail_height", "width", "height")
 
 
 def ai_fresh(row: LinkAnalysis, now: dt.datetime) -> bool:
@@ -36,12 +42,41 @@ def fresh(row: LinkAnalysis | None, now: dt.datetime) -> bool:
                 and ai_fresh(row, now))
 
 
+def _oembed(url: str, platform: str) -> dict[str, Any] | None:
+    """The platform's public oEmbed answer, when LINKS_OEMBED is on and the platform has one (else None).
+
+    Optional by design: a failure here never fails the link (the page's own metadata is enough).
+    """
+    endpoint = settings.oembed_endpoint(platform)
+    if endpoint is None:
+        return None
+    try:
+        found = fetch(f"{endpoint}?{urlencode({'url': url, 'format': 'json'})}", max_bytes=OEMBED_BYTES,
+                      deadline=settings.number("LINKS_PAGE_DEADLINE"), allowed_types=("application/json",),
+                      allow_loopback_for_tests=settings.loopback_allowed())
+        data = json.loads(found.body)
+    except (APIError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {k: data[k] for k in OEMBED_FIELDS if isinstance(data.get(k), str | int | float)}
+
+
 def _metadata(url: str, platform: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, bytes]]:
     page = fetch(url, max_bytes=PAGE_BYTES, deadline=settings.number("LINKS_PAGE_DEADLINE"),
                  allow_loopback_for_tests=settings.loopback_allowed())
     limit = settings.number("LINKS_MEDIA_MAX", int)
     meta = extract(page.body, page.final_url, limit)
     meta["final_url"] = page.final_url
+    oembed = _oembed(url, platform)
+    if oembed is not None:
+        meta["oembed"] = oembed
+        meta["title"] = meta["title"] or oembed.get("title")
+        meta["author"] = meta["author"] or oembed.get("author_name")
+        thumbnail = oembed.get("thumbnail_url")
+        if isinstance(thumbnail, str) and thumbnail.startswith(("http://", "https://")) and \
+                thumbnail not in meta["images"]:
+            meta["images"] = [*meta["images"], thumbnail][:limit]
     found = media.download_all((meta["images"] + meta["videos"])[:limit], platform)
     return meta, [d.describe() for d in found], {d.content_hash: d.data for d in found}
 

@@ -7,7 +7,8 @@
 - `LINKS_AI_BATCH` (4): media per model call. `LINKS_MEDIA_MAX` (6): media taken per link.
 - `LINKS_MEDIA_MAX_BYTES` (8 MB), `LINKS_PAGE_DEADLINE` (10 s), `LINKS_MEDIA_DEADLINE` (15 s).
 - `LINKS_MEDIA_CONCURRENCY` (4) and `LINKS_MEDIA_RATE` (20/s): per platform, per process.
-- `LINKS_OEMBED` (off): also ask the platform's public oEmbed endpoint (YouTube, TikTok).
+- `LINKS_OEMBED` (off): also ask the platform's public oEmbed endpoint (YouTube, TikTok);
+  `LINKS_OEMBED_<PLATFORM>_URL` sets or replaces one (any platform, e.g. a blog host's).
 - `LINKS_TEST_ALLOW_LOOPBACK`: lets tests reach loopback fakes; honoured only when TESTING.
 """
 
@@ -20,6 +21,7 @@ from flask import current_app
 from backend.integrations.settings import config_value
 
 MIN_TTL = 3600
+OEMBED = {"youtube": "https://www.youtube.com/oembed", "tiktok": "https://www.tiktok.com/oembed"}
 DEFAULTS: dict[str, Any] = {
     "LINKS_TTL_SECONDS": 6 * 3600, "LINKS_AI_TTL_SECONDS": 7 * 86400, "LINKS_SYNC_WAIT": 8.0,
     "LINKS_AI_BATCH": 4, "LINKS_MEDIA_MAX": 6, "LINKS_MEDIA_MAX_BYTES": 8 * 1024 * 1024,
@@ -56,3 +58,10 @@ def ttl(platform: str) -> int:
 def loopback_allowed() -> bool:
     """The test-only loopback allowance (safefetch itself ignores it outside a TESTING app)."""
     return current_app.config.get("TESTING") is True and flag("LINKS_TEST_ALLOW_LOOPBACK")
+
+
+def oembed_endpoint(platform: str) -> str | None:
+    """The oEmbed endpoint of `platform` when LINKS_OEMBED is on (configured, else the public one)."""
+    if not flag("LINKS_OEMBED"):
+        return None
+    return config_value(current_app.config, f"LINKS_OEMBED_{platform.upper()}_URL") or OEMBED.get(platform)

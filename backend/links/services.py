@@ -93,7 +93,7 @@ def _claim(actor: Actor, h: str, url: str, platform: str) -> tuple[str, bool]:
                                                          "created_at": now}], ["url_hash"]))
             row = tx.execute(select(LinkAnalysis).where(LinkAnalysis.url_hash == h).with_for_update()
                              .execution_options(populate_existing=True)).scalar_one()
-            job = tx.get(Job, row.job_id) if row.job_id else None
+            job = tx.get(Job, row.job_id, populate_existing=True) if row.job_id else None
             if job is not None and job.status not in FINAL:
                 if job.owner_id != actor.id:
                     tx.execute(_upsert(LinkRequest.__table__, [{"job_id": job.id, "user_id": actor.id}],

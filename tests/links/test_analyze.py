@@ -127,3 +127,24 @@ def test_a_model_failure_keeps_the_metadata_and_is_retried_next_time(links_app, 
     pages = platform.page_hits
     again = post(client, platform.url(5), auth).get_json()
     assert again["ai"] == "done" and platform.page_hits == pages  # only the AI part was redone
+
+
+def test_a_page_without_media_gets_one_call_on_its_text(links_app, platform, gemini, make_user):
+    app = links_app()
+    _, auth = make_user()
+    platform.posts["text"] = []
+    body = post(app.test_client(), platform.url("text"), auth).get_json()
+    assert body["media"] == [] and body["ai"] == "done" and body["ai_analysis"]["summary"] == "a page with 0 media"
+    assert gemini.batch_sizes == [0]
+
+
+def test_a_page_that_cannot_be_fetched_is_a_502_naming_the_reason(links_app, platform, gemini, make_user):
+    app = links_app()
+    client = app.test_client()
+    _, auth = make_user()
+    response = post(client, f"{platform.base}/gone", auth)
+    assert response.status_code == 502 and response.get_json()["error"]["code"] == "http_error"
+    assert gemini.calls == 0
+    assert client.get("/api/v1/links/cache/stats", headers=auth).get_json()["size"] == 0
+    assert post(client, f"{platform.base}/gone", auth).status_code == 502  # a failed job is not shared forever
+    assert platform.hits["/gone"] == 2

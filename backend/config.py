@@ -161,6 +161,10 @@ class BaseConfig:
     JOBS_RETRY_BACKOFF = env_float("JOBS_RETRY_BACKOFF", 2.0)
     JOBS_RETRY_MAX_DELAY = env_float("JOBS_RETRY_MAX_DELAY", 300.0)
     JOBS_RETENTION_DAYS = env_int("JOBS_RETENTION_DAYS", 30)
+    # Meari (backend/meari): finished sessions are kept per process in a bounded TTL cache (0 = off),
+    # invalidated across processes through the response cache's generations.
+    MEARI_CACHE_SIZE = env_int("MEARI_CACHE_SIZE", 1000)
+    MEARI_CACHE_TTL = env_float("MEARI_CACHE_TTL", 60.0)
     # The event server (backend/events): streams of job progress, on its own port and process.
     EVENTS_BIND = env_str("EVENTS_BIND", "127.0.0.1:8001")
     # Where clients reach it; empty = the API's own host (stream_url is a path), as behind deploy/nginx.conf.

@@ -23,6 +23,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -190,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json")
     args = ap.parse_args(argv)
     results: dict = {"streams": args.streams}
-    extra = {"EVENTS_STREAM_SECONDS": "900", "EVENTS_THREADS": str(max(256, args.streams + 56))}
+    queue = Path(tempfile.mkdtemp(prefix="sf-queue-")) / "queue.db"  # the API and the worker share it
+    extra = {"EVENTS_STREAM_SECONDS": "900", "EVENTS_THREADS": str(max(256, args.streams + 56)),
+             "JOBS_QUEUE_URL": f"sqlite:///{queue}", "EVENTS_PUBLIC_URL": ""}
     return run(args, results, extra)
 
 
@@ -199,7 +202,7 @@ def run(args, results: dict, extra: dict[str, str]) -> int:
     seeded = SeededServer(args.scale, extra_env=extra, uncached_twin=True)
     base = seeded.start()
     tmp = seeded.tmp
-    env = {**seeded.env(), "JOBS_QUEUE_URL": f"sqlite:///{tmp / 'queue.db'}", "EVENTS_PUBLIC_URL": ""}
+    env = seeded.env()
     events = Gunicorn(env, app="backend.events.wsgi:app", config="gunicorn_events.py",
                       health_path="/api/v1/events/health", log_path=tmp / "events.log")
     worker = None

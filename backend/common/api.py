@@ -58,7 +58,8 @@ def api_route(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
 
     roles=None is public; roles=ROLES is any signed-in account, available as `current_actor()`.
     The view returns the body (a dict) and the decorator answers it with `status` (204: no body)
-    and `headers` (e.g. `Cache-Control: no-store` on token responses); a view that builds its own
+    and `headers` (e.g. `Cache-Control: no-store` on token responses); a view that needs headers of
+    its own answer (a 202's `Location`) returns `(body, headers)`; a view that builds its own
     Response (cached views, 304s) returns that instead. Signed-in state-changing routes accept an
     `Idempotency-Key` (backend.idempotency) unless `idempotency=False`.
     """
@@ -108,10 +109,14 @@ def _to_response(result: Any, status: int, headers: Mapping[str, str] | None) ->
     """A view's return value as the declared response (a Response the view built passes through)."""
     if isinstance(result, Response):
         return result
+    extra: Mapping[str, str] = {}
+    if isinstance(result, tuple):  # (body, per-response headers)
+        result, extra = result
     response = Response(status=204) if status == 204 else jsonify(result)
     response.status_code = status
-    if headers:
-        response.headers.update(headers)
+    for values in (headers, extra):
+        if values:
+            response.headers.update(values)
     return response
 
 

@@ -1,7 +1,7 @@
 """Link analyzer: analyses by url_hash, media by content hash, cost per model call, calls saved.
 
 Revision ID: 0008_links
-Revises: 0006_jobs
+Revises: 0007_meari
 Create Date: 2026-12-02
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0008_links"
-down_revision = "0006_jobs"
+down_revision = "0007_meari"
 branch_labels = None
 depends_on = None
 

@@ -25,6 +25,17 @@ JSON_LD_MAX = 20_000  # characters of JSON-LD kept per page
 JSON_LD_BLOCKS = 5
 
 
+def scrub(value: Any) -> Any:
+    """`value` without NUL characters in any string (PostgreSQL refuses them in text and JSONB)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    if isinstance(value, dict):
+        return {scrub(k): scrub(v) for k, v in value.items()}
+    return value
+
+
 def detect_platform(url: str) -> Platform:
     """The platform of a URL by its host (a sub-domain counts: m.youtube.com is YouTube)."""
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
@@ -65,7 +76,7 @@ def _json_ld(tree: LexborHTMLParser) -> list[Any]:
         text = (node.text() or "").strip()[:JSON_LD_MAX]
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # broken, or nested deeper than the parser's stack
             continue
         found.extend(data if isinstance(data, list) else [data])
     return [d for d in found if isinstance(d, dict)]

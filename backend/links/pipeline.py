@@ -20,7 +20,7 @@ from backend.integrations.errors import ProviderError, ProviderNotConfigured
 from backend.integrations.gemini import gemini_configured
 from backend.integrations.safefetch import PAGE_BYTES, fetch
 from backend.links import ai, media, settings
-from backend.links.extract import extract
+from backend.links.extract import extract, scrub
 from backend.links.models import AIStatus, LinkAnalysis
 
 Progress = Callable[[int, str], Any]
@@ -77,6 +77,7 @@ def _metadata(url: str, platform: str) -> tuple[dict[str, Any], list[dict[str, A
         if isinstance(thumbnail, str) and thumbnail.startswith(("http://", "https://")) and \
                 thumbnail not in meta["images"]:
             meta["images"] = [*meta["images"], thumbnail][:limit]
+    meta = scrub(meta)  # page-controlled text: no NUL may reach PostgreSQL
     found = media.download_all((meta["images"] + meta["videos"])[:limit], platform)
     return meta, [d.describe() for d in found], {d.content_hash: d.data for d in found}
 

@@ -148,3 +148,15 @@ def test_a_page_that_cannot_be_fetched_is_a_502_naming_the_reason(links_app, pla
     assert client.get("/api/v1/links/cache/stats", headers=auth).get_json()["size"] == 0
     assert post(client, f"{platform.base}/gone", auth).status_code == 502  # a failed job is not shared forever
     assert platform.hits["/gone"] == 2
+
+
+def test_hostile_page_content_is_stored_safely(links_app, platform, make_user):
+    app = links_app()
+    _, auth = make_user()
+    platform.extra_head["evil"] = ('<script type="application/ld+json">{"name": "nul \\u0000 inside", '
+                                   '"description": "x\\u0000y"}</script>'
+                                   '<script type="application/ld+json">' + "[" * 5000 + "]" * 5000 + '</script>')
+    response = post(app.test_client(), platform.url("evil"), auth)
+    assert response.status_code == 200, response.get_json()
+    meta = response.get_json()["metadata"]
+    assert {"name": "nul  inside", "description": "xy"} in meta["json_ld"]  # NUL dropped, deep nesting skipped

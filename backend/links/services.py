@@ -113,8 +113,8 @@ def _start(actor: Actor, url: str, priority: Priority) -> dict[str, Any] | str:
     found = _hit(h)
     if found is not None:
         return found
-    stats.count(stats.MISSES)
     _vet(normalised)
+    stats.count(stats.MISSES)  # a refused URL was never a cache lookup
     job_id, started = _claim(actor, h, normalised, platform)
     if started:
         jobs.enqueue(KIND, {"url_hash": h, "url": normalised, "platform": platform}, actor.id,

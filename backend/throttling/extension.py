@@ -54,7 +54,9 @@ class Throttling:
             from backend.common.http import SECURITY_HEADERS
 
             app.wsgi_app = ClientLimit(app.wsgi_app, app.config["THROTTLE_DEFAULT"], app.config["THROTTLE_PER_IP"],
-                                       uri, options, extra_headers=SECURITY_HEADERS)
+                                       uri, options, extra_headers=SECURITY_HEADERS,
+                                       flush_interval=app.config["THROTTLE_FLUSH_SECONDS"],
+                                       retry_after=app.config["THROTTLE_RETRY_SECONDS"])
         if hops > 0:  # outermost: the limits and the app see the client's address, not the proxy's
             app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
         app.extensions[self.key] = self

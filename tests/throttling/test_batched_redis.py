@@ -7,14 +7,18 @@ next flush, so the assertions allow what the documented bound allows and no more
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
 import subprocess
+import threading
 import time
 import uuid
 
 import pytest
 import redis
 
+from backend.throttling.wsgi import ClientLimit
 from scripts.server import free_port
 from tests.conftest import make_app, wipe
 
@@ -159,3 +163,37 @@ def test_redis_going_away_mid_run_falls_back_and_comes_back(limited, own_redis):
     assert other.get(HEALTH, environ_base=ip).status_code == 200
     time.sleep(SETTLE)
     assert other.get(HEALTH, environ_base=ip).status_code == 429
+
+
+def _tiny_app(environ, start_response):
+    start_response("200 OK", [("Content-Length", "0")])
+    return [b""]
+
+
+def _requests(limit: ClientLimit, ip: str, n: int) -> list[str]:
+    statuses = []
+    for _ in range(n):
+        limit({"REMOTE_ADDR": ip}, lambda status, headers, exc_info=None: statuses.append(status[:3]))
+    return statuses
+
+
+def _child(limit: ClientLimit, ip: str, url: str) -> None:
+    """In a forked worker: count 3 more and see them reach Redis (so this process has a flusher)."""
+    assert _requests(limit, ip, 3) == ["200"] * 3
+    os._exit(0 if wait_for_count(url, ip, 5) == 5 else 1)
+
+
+def test_no_thread_before_the_first_request_and_a_fresh_one_after_fork(redis_url):
+    before = threading.active_count()
+    limit = ClientLimit(_tiny_app, "100 per minute", "1000 per minute", redis_url, {})
+    assert threading.active_count() == before  # nothing started by building the app
+    ip = fresh_ip()["REMOTE_ADDR"]
+    assert _requests(limit, ip, 2) == ["200"] * 2
+    assert threading.active_count() == before + 1
+    assert wait_for_count(redis_url, ip, 2) == 2
+    # A forked gunicorn worker inherits no running thread: its first request starts its own.
+    child = multiprocessing.get_context("fork").Process(target=_child, args=(limit, ip, redis_url))
+    child.start()
+    child.join(timeout=20)
+    assert child.exitcode == 0
+    limit.close()

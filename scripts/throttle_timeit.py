@@ -2,8 +2,9 @@
 
     .venv/bin/python -m scripts.throttle_timeit [--redis redis://127.0.0.1:6379/14] [-n 200000]
 
-Prints microseconds per request (best of 5 runs of `-n` calls; wall time, so a background flush
-thread's share of the GIL is included) for an anonymous request (keyed on the IP) and a bearer-token
+Prints microseconds per request (best of 5 runs of `-n` calls, each reading and closing the
+response as a server does, so the Redis flushes that ride on responses are included) for an
+anonymous request (keyed on the IP) and a bearer-token
 request (the token's bucket plus the per-IP ceiling), with memory counters and, with `--redis`, with
 Redis. Noise-resistant next to `make bench`: no sockets to the app, no database, no wrk.
 """
@@ -30,7 +31,12 @@ def per_request_us(limit: ClientLimit, environ: dict, number: int) -> float:
         return None
 
     def call():
-        limit(environ, start_response)
+        body = limit(environ, start_response)
+        for _ in body:
+            pass
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
 
     return min(timeit.repeat(call, number=number, repeat=5)) / number * 1e6
 
@@ -54,9 +60,6 @@ def main() -> None:
         for kind, environ in (("anonymous", anonymous), ("token", token)):
             print(f"{name:7s} {kind:9s}: {per_request_us(limit, environ, args.number) - baseline:.2f} us "
                   "per request (middleware only)", flush=True)
-        close = getattr(limit, "close", None)
-        if close:
-            close()
 
 
 class _Bare:

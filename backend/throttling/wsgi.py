@@ -5,11 +5,12 @@ whose reset time is known without asking the store (backend/throttling/counters.
 
 Measured (docs/performance.md, "Throttling cost"): going through the `limits` storage API cost a
 quarter of a cached hit's throughput in memory and half of it with Redis; one pipelined Redis round
-trip per request still cost a third. So memory counting is a dict look-up and a C-level increment,
-and Redis is counted locally and flushed in batches by a background thread: no request waits on
-Redis. The price is a soft limit with Redis: past the limit each worker may admit the requests it
-answers in one flush interval (`RATELIMIT_FLUSH_SECONDS`, 5 ms) plus a round trip, ~25 at ~5,000
-requests/s per worker (`counters.SharedWindows` states the bound).
+trip per request still cost a third, and a background flush thread's wake-ups cost ~0.3 ms of CPU
+each. So memory counting is a dict look-up and a C-level increment, and Redis is counted locally
+and flushed after responses (at most one round trip per worker per `RATELIMIT_FLUSH_SECONDS`,
+5 ms): no request waits on Redis. The price is a soft limit with Redis: past the limit each worker
+may admit the requests it answers in one flush interval plus one, ~25 at ~5,000 requests/s per
+worker (`counters.SharedWindows` states the bound).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from time import time
 
 import orjson
 from limits import parse_many
+from werkzeug.wsgi import ClosingIterator
 
 from backend.throttling.counters import Limit, MemoryWindows, SharedWindows
 from backend.throttling.keys import bearer_token, token_key
@@ -72,7 +74,7 @@ class ClientLimit:
         limits = self.limits
         for slot, (count, end) in zip(slots, counts, strict=True):
             if count > limits[slot].amount:
-                return self._refuse(start_response, limits[slot], end, now)
+                return self._after(self._refuse(start_response, limits[slot], end, now), now)
         first, (count, end) = limits[0], counts[0]
         headers = [("X-RateLimit-Limit", first.amount_text),
                    ("X-RateLimit-Remaining", str(first.amount - count) if count < first.amount else "0"),
@@ -89,7 +91,13 @@ class ClientLimit:
             return start_response(status, response_headers, exc_info) if exc_info else \
                 start_response(status, response_headers)
 
-        return self.wsgi_app(environ, start)
+        return self._after(self.wsgi_app(environ, start), now)
+
+    def _after(self, body, now: float):
+        """The response; when a Redis flush is due, one that flushes once it has been sent."""
+        if self.shared is None or now < self.shared.next_flush:
+            return body
+        return ClosingIterator(body, self.shared.flush)
 
     def _refuse(self, start_response: Callable, limit: Limit, reset: int, now: float):
         retry_after = max(1, int(reset - now + 0.999))
@@ -103,8 +111,8 @@ class ClientLimit:
             ("Cache-Control", "no-store"), *self.extra_headers])
         return [body]
 
-    def close(self) -> None:
-        """Stop the Redis flush thread, if any (tests and tools; a worker's dies with it)."""
+    def flush(self) -> None:
+        """Send the unflushed Redis counts now if due (tests and tools; responses do it otherwise)."""
         if self.shared is not None:
-            self.shared.close()
+            self.shared.flush()
 

@@ -12,7 +12,7 @@
   memory: the effective limit per host is then the limit times the workers (2 by default).
   The middleware counts Redis in batches (`counters.SharedWindows`): no request waits on Redis,
   and past the limit each worker may admit the requests it answers in one flush interval (5 ms)
-  plus a round trip (at least one) before it sees the shared total spent: a slightly soft limit.
+  plus one before it sees the shared total spent: a slightly soft limit.
   Redis down: the worker's own counts take over (fail open to a per-worker limit), never a 500.
 """
 

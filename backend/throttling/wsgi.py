@@ -7,10 +7,10 @@ Measured (docs/performance.md, "Throttling cost"): going through the `limits` st
 quarter of a cached hit's throughput in memory and half of it with Redis; one pipelined Redis round
 trip per request still cost a third, and a background flush thread's wake-ups cost ~0.3 ms of CPU
 each. So memory counting is a dict look-up and a C-level increment, and Redis is counted locally
-and flushed after responses (at most one round trip per worker per `RATELIMIT_FLUSH_SECONDS`,
-5 ms): no request waits on Redis. The price is a soft limit with Redis: past the limit each worker
-may admit the requests it answers in one flush interval plus one, ~25 at ~5,000 requests/s per
-worker (`counters.SharedWindows` states the bound).
+and flushed after responses, at most once per worker every `RATELIMIT_FLUSH_SECONDS` (5 ms) while
+a client is past half a limit, else every 50 ms: no request waits on Redis. The price is a soft
+limit with Redis: past the limit each worker may admit the requests it answers in 5 ms plus one,
+~25 at ~5,000 requests/s per worker (`counters.SharedWindows` states the bound and its condition).
 """
 
 from __future__ import annotations

@@ -49,6 +49,7 @@ class Throttling:
         app.config["RATELIMIT_STORAGE_OPTIONS"] = options
         app.config["RATELIMIT_ENABLED"] = enabled
         limiter.init_app(app)
+        _drop_per_request_check(app)
         app.register_error_handler(RateLimitExceeded, _too_many)
         if enabled:
             from backend.common.http import SECURITY_HEADERS
@@ -60,6 +61,17 @@ class Throttling:
         if hops > 0:  # outermost: the limits and the app see the client's address, not the proxy's
             app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
         app.extensions[self.key] = self
+
+
+def _drop_per_request_check(app: Flask) -> None:
+    """Remove Flask-Limiter's `before_request` check: it serves default and blueprint limits only.
+
+    There are none here (the default limit is `ClientLimit`), and the decorated login and
+    registration views check their own limits in their wrappers, so the hook only cost every
+    Flask request its look-ups (~0.5 ms under cProfile per uncached request; docs/performance.md).
+    """
+    funcs = app.before_request_funcs.get(None, [])
+    app.before_request_funcs[None] = [f for f in funcs if f != limiter._check_request_limit]
 
 
 def _too_many(exc: RateLimitExceeded):

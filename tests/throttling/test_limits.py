@@ -129,3 +129,10 @@ def test_a_dead_redis_falls_back_to_memory_never_a_500(limited):
     assert statuses == [200, 200, 200, 429, 429]
     login = client.post(LOGIN, json={"email": "a@example.com", "password": "whatever-1"})
     assert login.status_code in (401, 429)
+
+
+def test_login_answers_carry_its_stricter_limit_not_the_default(limited):
+    client = limited(THROTTLE_LOGIN_PER_ACCOUNT="10 per minute", THROTTLE_LOGIN_PER_IP="30 per minute").test_client()
+    response = client.post(LOGIN, json={"email": "someone@example.com", "password": "nope-nope"})
+    assert response.status_code == 401
+    assert response.headers["X-RateLimit-Limit"] == "10" and response.headers["X-RateLimit-Remaining"] == "9"

@@ -6,8 +6,8 @@ limit keeps only its current window (a new window starts with empty counters: no
 `SharedWindows` (Redis) never makes a request wait on Redis: a request adds one to this worker's
 unflushed count and is judged on the shared total last read from Redis plus that count; after a
 response has been sent, the worker sends the unflushed counts (one pipelined INCRBY+EXPIRE per
-key) if `interval` seconds have passed since its last flush and reads the new totals back. The
-limit is therefore soft: see `SharedWindows`.
+key) when its flush interval has passed (5 ms near a limit, 50 ms otherwise) and reads the new
+totals back. The limit is therefore soft: `SharedWindows` states the bound.
 """
 
 from __future__ import annotations
@@ -76,9 +76,9 @@ class SharedWindows:
     """Counters shared by every worker and host through Redis, counted locally and flushed in batches.
 
     No thread: the middleware asks for a flush after a response has been sent (the response
-    iterable's `close()`, which gunicorn calls once the client has the whole answer) when
-    `next_flush` has passed: at most once per `interval` per worker. A background thread was measured first and its
-    wake-ups and GIL hand-overs cost ~0.3 ms of CPU per flush, more than the requests it saved.
+    iterable's `close()`, which gunicorn calls once the client has the whole answer) once
+    `next_flush` has passed. A background thread was measured first: its wake-ups and GIL
+    hand-overs cost ~0.3 ms of CPU per flush, more than the round trips it took off requests.
 
     How often: every `interval` (5 ms) while a client this worker counts has spent half a limit
     or more as far as it knows, else every `FAR_FACTOR` intervals (50 ms): a flush costs ~0.1-0.3

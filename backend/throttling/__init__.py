@@ -10,7 +10,10 @@
   never from an untrusted header.
 - Storage: Redis when REDIS_URL is set (shared by every worker and host), else each worker's
   memory: the effective limit per host is then the limit times the workers (2 by default).
-  Redis down: the worker's memory takes over (fail open to a per-worker limit), never a 500.
+  The middleware counts Redis in batches (`counters.SharedWindows`): no request waits on Redis,
+  and past the limit each worker may admit the requests it answers in one flush interval (5 ms)
+  plus one before it sees the shared total spent: a slightly soft limit.
+  Redis down: the worker's own counts take over (fail open to a per-worker limit), never a 500.
 """
 
 from backend.throttling.extension import Throttling, limit_login, limit_register

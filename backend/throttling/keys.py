@@ -13,16 +13,22 @@ def client_ip(environ: dict) -> str:
     return environ.get("REMOTE_ADDR") or "unknown"
 
 
-def client_key(environ: dict) -> str:
-    """`tok:<hash>` for a request with a bearer token, else `ip:<address>`.
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, else None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    return token if token and scheme.lower() == "bearer" else None
+
+
+def token_key(token: str) -> str:
+    """`tok:<hash>`: a token holder's bucket.
 
     The hash is of the token itself (16 hex digits of SHA-256): no database look-up per request.
     A forged token gets its own bucket, which is why the per-IP ceiling exists as well.
     """
-    scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return "tok:" + hashlib.sha256(token.strip().encode()).hexdigest()[:16]
-    return "ip:" + client_ip(environ)
+    return "tok:" + hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
 def remote_ip() -> str:

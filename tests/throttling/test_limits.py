@@ -123,19 +123,16 @@ def test_disabled_means_no_limits_and_no_headers(limited):
     assert "X-RateLimit-Limit" not in responses[0].headers
 
 
-def test_limits_are_shared_by_workers_through_redis(limited, redis_url):
-    """Two app instances = two gunicorn workers on one Redis: one budget."""
-    prefix = uuid.uuid4().hex
-    shared = {"THROTTLE_DEFAULT": "4 per minute", "RATELIMIT_STORAGE_URI": redis_url}
-    first, second = limited(**shared).test_client(), limited(**shared).test_client()
-    ip = {"REMOTE_ADDR": f"10.9.{int(prefix[:2], 16)}.{int(prefix[2:4], 16)}"}
-    statuses = [(first if i % 2 else second).get("/api/v1/health", environ_base=ip).status_code for i in range(6)]
-    assert statuses == [200, 200, 200, 200, 429, 429]
-
-
 def test_a_dead_redis_falls_back_to_memory_never_a_500(limited):
     client = limited(THROTTLE_DEFAULT="3 per minute", RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0").test_client()
     statuses = [client.get("/api/v1/health").status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
     login = client.post(LOGIN, json={"email": "a@example.com", "password": "whatever-1"})
     assert login.status_code in (401, 429)
+
+
+def test_login_answers_carry_its_stricter_limit_not_the_default(limited):
+    client = limited(THROTTLE_LOGIN_PER_ACCOUNT="10 per minute", THROTTLE_LOGIN_PER_IP="30 per minute").test_client()
+    response = client.post(LOGIN, json={"email": "someone@example.com", "password": "nope-nope"})
+    assert response.status_code == 401
+    assert response.headers["X-RateLimit-Limit"] == "10" and response.headers["X-RateLimit-Remaining"] == "9"

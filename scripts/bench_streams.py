@@ -90,7 +90,7 @@ class OpenStreams:
 
 def make_jobs(env: dict[str, str], count: int) -> list[tuple[str, str]]:
     """`count` queued jobs of the first seeded user, with their stream URLs (made in a child process)."""
-    code = ("import json,sys\nfrom backend import create_app\nfrom backend.extensions import db\n"
+    code = ("import datetime as dt,json,sys\nfrom backend import create_app\nfrom backend.extensions import db\n"
             "from backend.auth.models import User\nfrom backend.jobs import services\n"
             "app=create_app({'JOBS_IMMEDIATE': True})\nwith app.app_context():\n"
             "    uid=db.session.query(User.id).order_by(User.id).first()[0]\n"
@@ -98,6 +98,8 @@ def make_jobs(env: dict[str, str], count: int) -> list[tuple[str, str]]:
             "    out=[]\n"
             f"    for _ in range({count}):\n"
             "        row=store.create('jobs.demo', {}, uid, 'normal', 1)\n"
+            # due tomorrow: the worker's reaper must not run them while they are being watched
+            "        store.append_event(row['id'], 'created', None, run_after=store.utcnow() + dt.timedelta(days=1))\n"
             "        out.append((row['id'], services.public(db.session.get(services.Job, row['id']))['stream_url']))\n"
             "print(json.dumps(out))\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
@@ -127,9 +129,10 @@ def delivery_delays(env: dict[str, str], job_id: str, url: str, events: int) -> 
     time.sleep(0.5)
     code = ("import json,sys,time\nfrom backend import create_app\nfrom backend.jobs import store\n"
             "app=create_app({'JOBS_IMMEDIATE': True})\nwith app.app_context():\n"
-            f"    job=store.claim('{job_id}', 600)\n    out={{}}\n"
+            f"    store.append_event('{job_id}', 'starting', None, status='running', attempts=1, run_after=None)\n"
+            "    out={}\n"
             f"    for n in range({events}):\n"
-            f"        seq=store.append_event('{job_id}', 'progress', {{'n': n}}, fence=job.attempts)\n"
+            f"        seq=store.append_event('{job_id}', 'progress', {{'n': n}}, fence=1)\n"
             "        out[seq]=time.time()\n        time.sleep(0.3)\n"
             "print(json.dumps(out))\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,

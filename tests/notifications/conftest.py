@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from tests.events.test_stream import events_server  # noqa: F401  (a real gunicorn event server)
+
 BOOKINGS = "/api/v1/coocook/bookings"
 NOTIFICATIONS = "/api/v1/notifications"
 

@@ -167,7 +167,7 @@ class BaseConfig:
     MEARI_CACHE_TTL = env_float("MEARI_CACHE_TTL", 60.0)
     # Notifications (backend/notifications): fan-out to many users inserts this many rows per write
     # transaction (measured: docs/operations.md "Notifications"); email only when SMTP_HOST is set.
-    NOTIFICATIONS_BATCH = env_int("NOTIFICATIONS_BATCH", 500)
+    NOTIFICATIONS_BATCH = env_int("NOTIFICATIONS_BATCH", 200)
     SMTP_HOST = env_str("SMTP_HOST", "")
     # The event server (backend/events): streams of job progress, on its own port and process.
     EVENTS_BIND = env_str("EVENTS_BIND", "127.0.0.1:8001")

@@ -39,13 +39,18 @@ def notify(user_ids: Iterable[int], type_: NotificationType, title: str, body: s
     More recipients than one batch holds are handed to the fan-out job instead of inserted here.
     """
     recipients = sorted(set(user_ids))
-    if not recipients:
-        return []
     content = {"type": str(type_), "title": title, "body": body, "data": data or {}}
     if len(recipients) > batch_size():
         enqueue_fanout({"user_ids": recipients}, content)
         return []
-    stored, emailed = insert_chunk(recipients, content)
+    return notify_each([(user_id, content) for user_id in recipients])
+
+
+def notify_each(items: Sequence[tuple[int, dict[str, Any]]]) -> list[int]:
+    """Store a few notifications whose content differs per recipient, in one write transaction."""
+    if not items:
+        return []
+    stored, emailed = insert_rows(items)
     send_emails(emailed)
     return stored
 
@@ -58,21 +63,28 @@ def enqueue_fanout(target: dict[str, Any], content: dict[str, Any], owner_id: in
 
 
 def insert_chunk(user_ids: Sequence[int], content: dict[str, Any]) -> tuple[list[int], list[int]]:
-    """One write transaction: store `content` for each user whose preferences allow it.
+    """One write transaction: store `content` for each user whose preferences allow it (see insert_rows)."""
+    return insert_rows([(user_id, content) for user_id in user_ids])
 
+
+def insert_rows(items: Sequence[tuple[int, dict[str, Any]]]) -> tuple[list[int], list[int]]:
+    """One write transaction: store each (user id, content) the user's preferences allow.
+
+    Two statements whatever the number of rows: the recipients' preferences, one multi-row insert.
     Returns (every stored id, the ids whose users want email as well).
     """
+    user_ids = sorted({user_id for user_id, _ in items})
     with write_transaction(db.session) as tx:
         prefs = {row.user_id: row for row in tx.execute(
             select(NotificationPreference.user_id, NotificationPreference.disabled_types,
                    NotificationPreference.email).where(NotificationPreference.user_id.in_(user_ids)))}
-        wanted = [u for u in user_ids if u not in prefs or content["type"] not in (prefs[u].disabled_types or [])]
+        now = utcnow()
+        wanted = [{**content, "user_id": u, "created_at": now} for u, content in items
+                  if u not in prefs or content["type"] not in (prefs[u].disabled_types or [])]
         if not wanted:
             return [], []
-        now = utcnow()
         rows = tx.execute(insert(Notification).returning(Notification.id, Notification.user_id,
-                                                         sort_by_parameter_order=True),
-                          [{**content, "user_id": u, "created_at": now} for u in wanted]).all()
+                                                         sort_by_parameter_order=True), wanted).all()
     emailed = [r.id for r in rows if r.user_id in prefs and prefs[r.user_id].email]
     return [r.id for r in rows], emailed
 

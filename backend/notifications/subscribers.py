@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.notifications.delivery import enqueue_fanout, notify
+from backend.notifications.delivery import enqueue_fanout, notify, notify_each
 from backend.notifications.models import NotificationType as T
 
 BOOKING_TITLES = {  # event -> (title for the booking's user, title for the chef)
@@ -25,9 +25,11 @@ def _booking(event: str, booking_id: int, user_id: int, chef_user_id: int | None
     data = {"booking_id": booking_id, "date": date, "slot": slot, **extra}
     user_title, chef_title = BOOKING_TITLES[event]
     body = f"Booking #{booking_id} on {date} ({slot})"
-    notify([user_id], type_, user_title, body, data)
+    content = {"type": str(type_), "body": body, "data": data}
+    items = [(user_id, {**content, "title": user_title})]
     if chef_user_id is not None and chef_user_id != user_id:
-        notify([chef_user_id], type_, chef_title, body, data)
+        items.append((chef_user_id, {**content, "title": chef_title}))
+    notify_each(items)  # both parties in one write transaction
 
 
 def on_booking_created(**event: Any) -> None:

@@ -101,3 +101,39 @@ def test_preferences_default_and_hostile_bodies(client, make_user):
         assert response.get_json()["error"]["code"]
     assert client.put(f"{NOTIFICATIONS}/preferences", data="{", headers={**headers, "Content-Type":
                                                                           "application/json"}).status_code == 400
+
+
+def test_a_ready_meari_session_notifies_its_owner(client, make_user):
+    _, headers = make_user()
+    _, other = make_user()
+    started = client.post("/api/v1/meari/sessions", json={"concern": "Too many deadlines this week."},
+                          headers=headers)
+    assert started.status_code == 202  # JOBS_IMMEDIATE: the builtin composer built it inside the POST
+    (note,) = mine(client, headers)
+    assert note["type"] == "session_ready" and note["data"]["session_id"] == started.get_json()["session_id"]
+    assert note["data"]["url"] == started.headers["Location"]
+    assert mine(client, other) == []
+
+
+def test_with_smtp_host_the_mailer_is_configured_but_still_a_stub(database_url, tmp_path, db):
+    from backend.auth import services
+    from backend.extensions import db as app_db
+    from tests.conftest import make_app
+
+    app = make_app(database_url, tmp_path, SMTP_HOST="smtp.example.invalid")  # the `app` fixture wipes after
+    try:
+        client = app.test_client()
+        with app.app_context():
+            user = services.create_user("mail@example.com", "password-123", "Mail")
+            headers = {"Authorization": f"Bearer {services.issue_token(user['id'])['token']}"}
+            app_db.session.remove()
+        prefs = client.put(f"{NOTIFICATIONS}/preferences", json={"email": True}, headers=headers).get_json()
+        assert prefs["email_available"] is True
+        client.post("/api/v1/auth/password", json={"current_password": "password-123",
+                                                   "new_password": "another-pass-456"}, headers=headers)
+        result = db.session.execute(select(Job.result).where(Job.kind == "notifications.email")).scalar_one()
+        assert result == {"sent": 0, "skipped": 1, "reason": "not_sent"}  # logged, not sent: no SMTP sender yet
+    finally:
+        db.session.rollback()
+        with app.app_context():
+            app_db.engine.dispose()

@@ -20,8 +20,9 @@ from backend.notifications.models import Notification
 def fan_out(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
     """Store one notification per recipient, NOTIFICATIONS_BATCH recipients per write transaction.
 
-    Each committed chunk is recorded as a `chunk` event with its last user id; a retried attempt
-    resumes after the newest one, so no recipient of a committed chunk gets a second copy.
+    Each committed chunk is then recorded as a `chunk` event with its last user id, and a retried
+    attempt resumes after the newest one: only a chunk committed just before its worker died (its
+    event not yet written) can be stored twice.
     """
     content, size = payload["content"], delivery.batch_size()
     audience, user_ids = payload.get("audience"), payload.get("user_ids")

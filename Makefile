@@ -9,7 +9,7 @@ SCALE ?= small
 export FLASK_APP := backend.wsgi
 export BIND
 
-.PHONY: install install-dev run serve worker events serve-proxy migrate seed shell test test-fast lint profile load report bench bench-streams clean
+.PHONY: install install-dev run serve worker events serve-proxy migrate seed shell test test-fast lint profile load report bench bench-streams bench-fanout clean
 
 # Two stamps: running needs only requirements.txt; tests and the toolkit add requirements-dev.txt.
 $(RUNTIME_STAMP): requirements.txt
@@ -87,6 +87,9 @@ bench: install-dev ## ratio table: cached/uncached chef list, deep cursor, detai
 # Meari POST latency and time to completion. Needs wrk. Not part of `make test`.
 bench-streams: install-dev ## stream isolation, event delivery delay, Meari POST latency / completion time
 	$(BIN)/python -m scripts.bench_streams $(ARGS)
+
+bench-fanout: install-dev ## notification fan-out per batch size (NOTIFICATIONS_BATCH): total and longest chunk
+	$(BIN)/python -m scripts.bench_fanout $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -170,6 +170,10 @@ class BaseConfig:
     # invalidated across processes through the response cache's generations.
     MEARI_CACHE_SIZE = env_int("MEARI_CACHE_SIZE", 1000)
     MEARI_CACHE_TTL = env_float("MEARI_CACHE_TTL", 60.0)
+    # Notifications (backend/notifications): fan-out to many users inserts this many rows per write
+    # transaction (measured: docs/operations.md "Notifications"); email only when SMTP_HOST is set.
+    NOTIFICATIONS_BATCH = env_int("NOTIFICATIONS_BATCH", 200)
+    SMTP_HOST = env_str("SMTP_HOST", "")
     # The event server (backend/events): streams of job progress, on its own port and process.
     EVENTS_BIND = env_str("EVENTS_BIND", "127.0.0.1:8001")
     # Where clients reach it; empty = the API's own host (stream_url is a path), as behind deploy/nginx.conf.

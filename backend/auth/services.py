@@ -19,6 +19,7 @@ from backend.auth.passwords import check_password, hash_password, verify_passwor
 from backend.auth.tokens import issue_token, unauthorized
 from backend.common.actor import ROLES, Actor, Role
 from backend.common.domain import hooks
+from backend.common.events import publish
 from backend.database import write_transaction
 from backend.errors import Conflict, ValidationFailed
 from backend.extensions import db
@@ -96,3 +97,4 @@ def change_password(actor: Actor, current_password: str, new_password: str, keep
         session.execute(update(User).where(User.id == actor.id).values(password_hash=password_hash))
         session.execute(delete(AuthToken).where(AuthToken.user_id == actor.id,
                                                 AuthToken.token_hash != keep_token_digest))
+    publish("password_changed", user_id=actor.id)

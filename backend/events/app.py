@@ -9,6 +9,7 @@ from uuid import UUID
 from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy import select
 
+from backend.common.domain import discover_domains
 from backend.common.http import register_http
 from backend.common.json import OrjsonProvider
 from backend.config import INSTANCE_DIR
@@ -41,12 +42,16 @@ def create_events_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     tune_engine(engine, app.config)
     app.extensions[KEY] = Hub(engine, app.config["EVENTS_POLL_SECONDS"])
     app.register_blueprint(bp)
+    for domain in discover_domains():  # domains that stream something of their own (notifications)
+        if "events_app" in domain.hooks:
+            domain.hooks["events_app"](app)
     register_error_handlers(app)
     register_http(app)
     return app
 
 
-def _cursor(raw: str | None, name: str) -> int:
+def parse_cursor(raw: str | None, name: str) -> int:
+    """A Last-Event-ID / ?after= value: empty is 0, anything but 0..MAX_SEQ is a 422 naming it."""
     if raw is None or raw == "":
         return 0
     if not raw.isdigit() or int(raw) > MAX_SEQ:
@@ -54,7 +59,8 @@ def _cursor(raw: str | None, name: str) -> int:
     return int(raw)
 
 
-def _format() -> str:
+def stream_format() -> str:
+    """The stream format: ndjson when the client prefers application/x-ndjson, else sse."""
     accept = request.accept_mimetypes
     if accept.quality("application/x-ndjson") > accept.quality("text/event-stream"):
         return "ndjson"
@@ -70,14 +76,14 @@ def stream(job_id: UUID):
     claims = read_stream_token(config["SECRET_KEY"], token, job_id, config["EVENTS_TOKEN_TTL"]) if token else None
     if claims is None:
         raise Unauthorized("a valid stream token is required (take stream_url from the job again)")
-    after = max(_cursor(request.headers.get("Last-Event-ID"), "Last-Event-ID"),
-                _cursor(request.args.get("after"), "after"))
+    after = max(parse_cursor(request.headers.get("Last-Event-ID"), "Last-Event-ID"),
+                parse_cursor(request.args.get("after"), "after"))
     hub: Hub = current_app.extensions[KEY]
     with read_connection(hub.engine) as conn:
         row = conn.execute(select(Job.owner_id, Job.last_seq, Job.status).where(Job.id == job_id)).first()
     if row is None or row.owner_id != claims.get("o"):
         raise NotFound("job not found")
-    fmt = _format()
+    fmt = stream_format()
     if row.status in FINAL and after >= row.last_seq and fmt == "sse":
         return Response(status=204)  # EventSource stops reconnecting on 204
     limits = Limits(config["EVENTS_STREAM_SECONDS"], config["EVENTS_HEARTBEAT_SECONDS"])

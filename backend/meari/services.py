@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from backend.common.actor import Actor
 from backend.common.domain import API_PREFIX
+from backend.common.events import publish
 from backend.common.models import utcnow
 from backend.common.pagination import cursor_datetime, cursor_id, decode_cursor, encode_cursor, envelope
 from backend.database import write_transaction
@@ -157,13 +158,15 @@ def save_result(session_id: int, persona: Persona, cards: list[Card], generator:
                 external: dict[str, Any] | None, timings: dict[str, float]) -> None:
     """Store what the job built (its cards replace any earlier attempt's), ready; then invalidate."""
     with write_transaction(db.session) as tx:
-        tx.execute(update(MeariSession).where(MeariSession.id == session_id).values(
+        owner = tx.execute(update(MeariSession).where(MeariSession.id == session_id).values(
             status=READY.value, persona=persona.model_dump(mode="json"), generator=generator, external=external,
-            timings=timings, error_code=None, updated_at=utcnow()))
+            timings=timings, error_code=None, updated_at=utcnow()).returning(MeariSession.user_id)).scalar()
         tx.execute(delete(MeariCard).where(MeariCard.session_id == session_id))
         tx.execute(insert(MeariCard), [{"session_id": session_id, "position": i, "kind": c.kind.value,
                                         "title": c.title, "body": c.body} for i, c in enumerate(cards)])
     cache.changed(session_id)
+    if owner is not None:
+        publish("meari_session_ready", session_id=session_id, user_id=owner, url=session_path(session_id))
 
 
 def mark_failed(session_id: int, code: str) -> None:

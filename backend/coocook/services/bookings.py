@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 from backend.auth.models import User
 from backend.caching import invalidate
 from backend.common.actor import Actor, Role
+from backend.common.events import publish
 from backend.common.models import utcnow
 from backend.common.pagination import cursor_id, decode_cursor, encode_cursor, envelope
 from backend.coocook.models import Booking, BookingStatus, Chef
@@ -120,6 +121,8 @@ def create_booking(actor: Actor, chef_id: int, date: dt.date, slot: str, guests:
                            {"chef_id": chef_id, "date": date.isoformat(), "slot": slot}, code="slot_taken") from None
         raise
     invalidate("chefs", f"chef:{chef_id}")
+    publish("booking_created", booking_id=booking_id, user_id=actor.id, chef_user_id=chef.user_id,
+            date=date.isoformat(), slot=str(slot))
     return {"id": booking_id, "chef_id": chef_id, "chef_name": chef.name, "user_id": actor.id,
             "user_name": actor.name, "date": date.isoformat(), "slot": slot, "guests": guests,
             "status": PENDING, "price": chef.price_per_session, "created_at": now, "updated_at": now}
@@ -160,7 +163,7 @@ def transition(actor: Actor, booking_id: int, action: str) -> dict:
     allowed_from, new_status, who = TRANSITIONS[action]
     with write_transaction(db.session) as session:
         row = session.execute(select(Booking.id, Booking.user_id, Booking.chef_id, Booking.status, Booking.date,
-                                     Chef.user_id.label("chef_user_id"))
+                                     Booking.slot, Chef.user_id.label("chef_user_id"))
                               .join(Chef, Chef.id == Booking.chef_id).where(Booking.id == booking_id)).first()
         is_chef = row is not None and row.chef_user_id == actor.id
         is_user = row is not None and row.user_id == actor.id
@@ -184,4 +187,6 @@ def transition(actor: Actor, booking_id: int, action: str) -> dict:
                             .values(booking_count=Chef.booking_count - 1))
     if new_status == CANCELLED:
         invalidate("chefs", f"chef:{row.chef_id}")
+    publish(f"booking_{new_status}", booking_id=booking_id, user_id=row.user_id, chef_user_id=row.chef_user_id,
+            date=row.date.isoformat(), slot=str(row.slot), by=actor.id)
     return get_booking(actor, booking_id)

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.caching import invalidate
 from backend.common.actor import Actor
+from backend.common.events import publish
 from backend.common.models import utcnow
 from backend.coocook.models import Booking, BookingStatus, Chef, Review
 from backend.database import write_transaction
@@ -40,5 +41,7 @@ def create_review(actor: Actor, booking_id: int, rating: int, comment: str) -> d
     except IntegrityError:
         raise Conflict("this booking has already been reviewed", code="already_reviewed") from None
     invalidate("chefs", f"chef:{row.chef_id}")
+    publish("review_created", review_id=review_id, booking_id=booking_id, chef_id=row.chef_id,
+            chef_user_id=row.chef_user_id, rating=rating)
     return {"id": review_id, "booking_id": booking_id, "chef_id": row.chef_id, "user_id": actor.id,
             "rating": rating, "comment": comment, "created_at": now}

@@ -1,0 +1,78 @@
+"""What each domain event means to whom: the `on_<event>` hooks the notifications domain declares.
+
+Publishers (coocook, auth, meari) call `backend.common.events.publish` after their commit with ids
+and the few fields a message needs, so a subscriber issues no reads of its own domain's tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.notifications.delivery import enqueue_fanout, notify, notify_each
+from backend.notifications.models import NotificationType as T
+
+BOOKING_TITLES = {  # event -> (title for the booking's user, title for the chef)
+    "created": ("Booking request sent", "New booking request"),
+    "confirmed": ("Your booking is confirmed", "You confirmed a booking"),
+    "cancelled": ("A booking was cancelled", "A booking was cancelled"),
+    "completed": ("Your booking is completed", "You completed a booking"),
+}
+
+
+def _booking(event: str, booking_id: int, user_id: int, chef_user_id: int | None, date: str, slot: str,
+             **extra: Any) -> None:
+    type_ = T(f"booking_{event}")
+    data = {"booking_id": booking_id, "date": date, "slot": slot, **extra}
+    user_title, chef_title = BOOKING_TITLES[event]
+    body = f"Booking #{booking_id} on {date} ({slot})"
+    content = {"type": str(type_), "body": body, "data": data}
+    items = [(user_id, {**content, "title": user_title})]
+    if chef_user_id is not None and chef_user_id != user_id:
+        items.append((chef_user_id, {**content, "title": chef_title}))
+    notify_each(items)  # both parties in one write transaction
+
+
+def on_booking_created(**event: Any) -> None:
+    """A user booked a chef: both parties."""
+    _booking("created", **event)
+
+
+def on_booking_confirmed(**event: Any) -> None:
+    """The chef confirmed: both parties."""
+    _booking("confirmed", **event)
+
+
+def on_booking_cancelled(**event: Any) -> None:
+    """Either party (or an admin) cancelled: both parties."""
+    _booking("cancelled", **event)
+
+
+def on_booking_completed(**event: Any) -> None:
+    """The chef completed: both parties."""
+    _booking("completed", **event)
+
+
+def on_review_created(review_id: int, booking_id: int, chef_user_id: int, rating: int, **_: Any) -> None:
+    """A review of a chef's booking: the chef."""
+    notify([chef_user_id], T.REVIEW_RECEIVED, f"New review: {rating}/5", f"On booking #{booking_id}",
+           {"review_id": review_id, "booking_id": booking_id, "rating": rating})
+
+
+def on_meari_session_ready(session_id: int, user_id: int, url: str, **_: Any) -> None:
+    """A Meari session finished building: its owner."""
+    notify([user_id], T.SESSION_READY, "Your session is ready", "", {"session_id": session_id, "url": url})
+
+
+def on_password_changed(user_id: int, **_: Any) -> None:
+    """The account's password changed: its owner (who may not have been the one who changed it)."""
+    notify([user_id], T.PASSWORD_CHANGED, "Your password was changed",
+           "If this was not you, reset your password and contact support.", {})
+
+
+def on_admin_alert(title: str, body: str = "", data: dict[str, Any] | None = None, **_: Any) -> None:
+    """Something operators must see: every admin, through the fan-out job."""
+    enqueue_fanout({"audience": "admins"}, {"type": str(T.ADMIN_ALERT), "title": title, "body": body,
+                                            "data": data or {}})
+
+
+HOOKS = {name: fn for name, fn in globals().items() if name.startswith("on_")}

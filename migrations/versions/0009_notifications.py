@@ -1,7 +1,7 @@
 """Notifications and notification preferences.
 
 Revision ID: 0009_notifications
-Revises: 0007_meari
+Revises: 0008_links
 Create Date: 2026-12-02
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0009_notifications"
-down_revision = "0007_meari"
+down_revision = "0008_links"
 branch_labels = None
 depends_on = None
 

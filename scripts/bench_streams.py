@@ -218,18 +218,21 @@ def run(args, results: dict, extra: dict[str, str]) -> int:
         jobs = make_jobs(env, args.streams + 1)
         servers = {"cached": base, "uncached": seeded.uncached_base}
         runs: dict = {name: {"without": [], "with": []} for name in servers}
-        # Paired rounds: each round measures without and with the streams back to back, so the
-        # machine's drift hits both sides alike; the figure is the median of the per-round changes.
+        # Paired rounds: each round measures without and with the streams back to back (order
+        # alternating), so the machine's drift hits both sides alike; the figure is the median of
+        # the per-round changes.
         for round_ in range(args.rounds):
             for name, server in servers.items():
-                print(f"== round {round_ + 1}, {name}, no streams", flush=True)
-                runs[name]["without"].append(measure(server, paths, duration=args.duration, rounds=1, env=env))
-                streams = OpenStreams([events_base + url for _, url in jobs[1:]])
-                time.sleep(1)
-                print(f"== round {round_ + 1}, {name}, {streams.open} open streams", flush=True)
-                runs[name]["with"].append(measure(server, paths, duration=args.duration, rounds=1, env=env))
-                results["open_streams"] = min(results.get("open_streams", args.streams), streams.open)
-                streams.close()
+                # odd rounds measure "with" first, so a drift within a round does not favour one side
+                for side in (("without", "with") if round_ % 2 == 0 else ("with", "without")):
+                    streams = OpenStreams([events_base + url for _, url in jobs[1:]]) if side == "with" else None
+                    if streams is not None:
+                        time.sleep(1)
+                        results["open_streams"] = min(results.get("open_streams", args.streams), streams.open)
+                    print(f"== round {round_ + 1}, {name}, {streams.open if streams else 0} open streams", flush=True)
+                    runs[name][side].append(measure(server, paths, duration=args.duration, rounds=1, env=env))
+                    if streams is not None:
+                        streams.close()
         results["ratios"] = {}
         for name, sides in runs.items():
             for path in paths:

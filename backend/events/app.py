@@ -87,7 +87,8 @@ def stream(job_id: UUID):
     if row.status in FINAL and after >= row.last_seq and fmt == "sse":
         return Response(status=204)  # EventSource stops reconnecting on 204
     limits = Limits(config["EVENTS_STREAM_SECONDS"], config["EVENTS_HEARTBEAT_SECONDS"])
-    body = events_body(hub, hub.engine, job_id, after, row.last_seq, row.status, fmt, limits)
+    body = events_body(hub, hub.engine, job_id, after, row.last_seq, row.status, fmt, limits,
+                       request.environ.get("gunicorn.socket"))
     mimetype = "text/event-stream" if fmt == "sse" else "application/x-ndjson"
     return Response(body, mimetype=mimetype, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 

@@ -10,6 +10,8 @@ reconnect to a finished job with nothing new gets 204, which tells EventSource t
 
 from __future__ import annotations
 
+import select as io_select
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,14 +26,47 @@ from backend.jobs.models import FINAL, JobEvent
 
 BATCH = 200
 SSE_RETRY_MS = 2000
+HEARTBEAT = {"sse": b": heartbeat\n\n", "ndjson": b'{"type":"heartbeat"}\n'}
 
 
 @dataclass(frozen=True)
 class Limits:
-    """How long a stream lives and how often it proves it is alive."""
+    """How long a stream lives, how often it proves it is alive, how often it looks for its client."""
 
     seconds: float
     heartbeat: float
+    liveness: float = 1.0
+
+
+def client_gone(sock: Any) -> bool:
+    """True when the client has closed its side (EOF is waiting on the socket).
+
+    A stream learns that its client left only when a write fails, i.e. at the next heartbeat (15 s);
+    until then its thread is held. Measured: 10 rounds of 200 streams opened and closed filled the
+    event server's 256 threads with such leftovers, and a new stream waited ~10 s for a thread. A
+    zero-timeout select plus a 1-byte MSG_PEEK each second frees the thread within a second.
+    """
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = io_select.select([sock], [], [], 0)
+        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+    except (OSError, ValueError):  # closed or reset under us
+        return True
+
+
+def pause(woken: Any, limits: Limits, started: float, last_beat: float, sock: Any) -> str:
+    """Wait for news; returns "news", "heartbeat" (one is due), "end" (time is up or the client left)."""
+    now = time.monotonic()
+    left = limits.seconds - (now - started)
+    if left <= 0:
+        return "end"
+    beat_in = limits.heartbeat - (now - last_beat)
+    if beat_in <= 0:
+        return "heartbeat"
+    if woken.wait(min(left, beat_in, limits.liveness)):
+        return "news"
+    return "end" if client_gone(sock) else "wait"
 
 
 def sse(event: dict[str, Any]) -> bytes:
@@ -54,7 +89,7 @@ def read_events(engine: Engine, job_id: str, after: int) -> list[dict[str, Any]]
 
 
 def events_body(hub: Hub, engine: Engine, job_id: str, after: int, last_seq: int, status: str,
-                fmt: str, limits: Limits) -> Iterator[bytes]:
+                fmt: str, limits: Limits, sock: Any = None) -> Iterator[bytes]:
     """Yield the stream's chunks; the subscription is dropped however the stream ends."""
     encode = sse if fmt == "sse" else ndjson
     watch = hub.subscribe(job_id, last_seq, status)
@@ -72,13 +107,11 @@ def events_body(hub: Hub, engine: Engine, job_id: str, after: int, last_seq: int
                     continue  # more than one batch behind
             if watch.status in FINAL and after >= watch.last_seq:
                 return
-            now = time.monotonic()
-            left = limits.seconds - (now - started)
-            if left <= 0:
+            step = pause(watch.woken, limits, started, last_beat, sock)
+            if step == "end":
                 return
-            if now - last_beat >= limits.heartbeat:
-                yield b": heartbeat\n\n" if fmt == "sse" else b'{"type":"heartbeat"}\n'
-                last_beat = now
-            watch.woken.wait(min(left, max(0.0, limits.heartbeat - (now - last_beat))))
+            if step == "heartbeat":
+                yield HEARTBEAT[fmt]
+                last_beat = time.monotonic()
     finally:
         hub.unsubscribe(watch)

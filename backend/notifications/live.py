@@ -26,7 +26,7 @@ from backend.database import read_connection
 from backend.errors import Unauthorized
 from backend.events.app import KEY, parse_cursor, stream_format
 from backend.events.hub import Hub
-from backend.events.stream import BATCH, SSE_RETRY_MS, Limits
+from backend.events.stream import BATCH, HEARTBEAT, SSE_RETRY_MS, Limits, pause
 from backend.notifications.links import STREAM_PATH, read_token
 from backend.notifications.models import Notification
 from backend.notifications.services import COLUMNS, item
@@ -57,7 +57,8 @@ def frame(notification: dict[str, Any], fmt: str) -> bytes:
     return data + b"\n"
 
 
-def body(hub: Hub, user_id: int, after: int, newest: int, fmt: str, limits: Limits) -> Iterator[bytes]:
+def body(hub: Hub, user_id: int, after: int, newest: int, fmt: str, limits: Limits,
+         sock: Any = None) -> Iterator[bytes]:
     """Yield the stream's chunks until its time is up; the watch is dropped however it ends."""
     watch = hub.watch(SOURCE, user_id, newest)
     started = last_beat = time.monotonic()
@@ -72,14 +73,12 @@ def body(hub: Hub, user_id: int, after: int, newest: int, fmt: str, limits: Limi
                     yield frame(notification, fmt)
                 if watch.marker > after:
                     continue  # more than one batch behind
-            now = time.monotonic()
-            left = limits.seconds - (now - started)
-            if left <= 0:
+            step = pause(watch.woken, limits, started, last_beat, sock)
+            if step == "end":
                 return
-            if now - last_beat >= limits.heartbeat:
-                yield b": heartbeat\n\n" if fmt == "sse" else b'{"type":"heartbeat"}\n'
-                last_beat = now
-            watch.woken.wait(min(left, max(0.0, limits.heartbeat - (now - last_beat))))
+            if step == "heartbeat":
+                yield HEARTBEAT[fmt]
+                last_beat = time.monotonic()
     finally:
         hub.unwatch(watch)
 
@@ -104,7 +103,8 @@ def stream():
     fmt = stream_format()
     limits = Limits(config["EVENTS_STREAM_SECONDS"], config["EVENTS_HEARTBEAT_SECONDS"])
     mimetype = "text/event-stream" if fmt == "sse" else "application/x-ndjson"
-    return Response(body(hub, user_id, after, newest[user_id], fmt, limits), mimetype=mimetype,
+    return Response(body(hub, user_id, after, newest[user_id], fmt, limits, request.environ.get("gunicorn.socket")),
+                    mimetype=mimetype,
                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from backend.events import create_events_app
 from backend.events.app import KEY
+from backend.events.hub import Hub
 from backend.extensions import db
 from backend.jobs import services, store
 from backend.jobs.links import stream_url
@@ -28,9 +31,11 @@ def test_hub_wakes_only_the_watches_whose_job_moved(queued_app, events_app, make
         still = services.enqueue("test.scripted", {}, owner["id"])["id"]
         job = store.claim(moving, 60)
         db.session.remove()
-    hub = events_app.extensions[KEY]
+    # A hub of its own whose thread polls once, then sleeps: the ticks below are the only ones.
+    hub = Hub(events_app.extensions[KEY].engine, interval=3600)
     a, b = hub.subscribe(moving, 0, "running"), hub.subscribe(still, 0, "queued")
     try:
+        time.sleep(0.2)  # let the thread's first poll pass
         assert hub.tick() == 0 and hub.watching == 2
         with queued_app.app_context():
             store.append_event(moving, "progress", {}, fence=job.attempts)

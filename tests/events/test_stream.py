@@ -130,3 +130,30 @@ def test_stream_tokens_are_checked(queued_app, events_server, make_user):
         assert response.headers["Content-Type"].startswith("application/json")
     bad_header = requests.get(base + path, headers={"Last-Event-ID": "-1"}, timeout=10)
     assert bad_header.status_code == 422
+
+
+@pytest.fixture
+def small_events_server(database_url, tmp_path):
+    """Four threads and a heartbeat far away: only noticing gone clients can free a thread."""
+    env = server_env({"APP_ENV": "development", "DATABASE_URL": database_url, "EVENTS_STREAM_SECONDS": "60",
+                      "EVENTS_HEARTBEAT_SECONDS": "30", "EVENTS_THREADS": "4",
+                      "CACHE_GENERATIONS_PATH": str(tmp_path / "gens")}, drop=("REDIS_URL",))
+    if not database_url.startswith("sqlite"):
+        env["DB_SCHEMA"] = PG_SCHEMA
+    with Gunicorn(env, app="backend.events.wsgi:app", config="gunicorn_events.py",
+                  health_path="/api/v1/events/health") as server:
+        yield server
+
+
+def test_a_client_that_leaves_frees_its_thread_within_seconds(queued_app, small_events_server, make_user):
+    owner, _ = make_user()
+    urls = [small_events_server.base + "/api/v1" + new_job(queued_app, owner["id"])[1] for _ in range(5)]
+    for url in urls[:4]:  # take every thread, then hang up
+        response = requests.get(url, stream=True, timeout=10)
+        assert response.status_code == 200
+        response.close()
+    started = time.monotonic()
+    with requests.get(urls[4], stream=True, timeout=20) as response:
+        assert response.status_code == 200
+        assert next(response.iter_lines()) == b"retry: 2000"
+    assert time.monotonic() - started < 5, "the threads of gone clients were held until a heartbeat"

@@ -59,6 +59,9 @@ class Insight:
         self.max_statements = max(1, int(config["INSIGHT_MAX_STATEMENTS"]))
         self.flush_seconds = float(config["INSIGHT_FLUSH_SECONDS"])
         self.directory = Path(config["INSIGHT_DIR"]) if config.get("INSIGHT_DIR") else None
+        # One flush at a time: the background flusher and an explicit flush racing on a first write
+        # both took our fresh file for a dead process's and folded it into the archive (counted twice).
+        self._flush_lock = threading.Lock()
         self.reset()
 
     def reset(self) -> None:
@@ -191,6 +194,10 @@ class Insight:
         """Rewrite this worker's snapshot file (atomically); a no-op without INSIGHT_DIR."""
         if self.directory is None or not self.endpoints:
             return  # only processes that serve requests share (a CLI command's data stays its own)
+        with self._flush_lock:
+            self._flush()
+
+    def _flush(self) -> None:
         self.dirty = False  # before the snapshot: a concurrent update marks it dirty again
         self._last_flush = time.monotonic()
         path = self.directory / f"{os.getpid()}.json"

@@ -168,7 +168,8 @@ def test_workers_merge_through_snapshot_files(insight_app, admin):
         return {e["endpoint"]: e for e in perf["endpoints"]}["coocook.list_chefs"], perf, slow
 
     chefs, perf, slow = read()
-    assert chefs["requests"] == 5 + 7 + 1 and chefs["db_ms_max"] == 9.0
+    # the other workers' max is 9 ms; this process's live request may take longer on a loaded box
+    assert chefs["requests"] == 5 + 7 + 1 and chefs["db_ms_max"] >= 9.0
     assert slow["id"] == key and slow["count"] == 5 and slow["total_ms"] == 5000.0 and slow["max_ms"] == 703.0
     assert perf["pool"]["waits"] >= 2
     assert {w["pid"] for w in perf["workers"]} >= {os.getpid(), live_pid}

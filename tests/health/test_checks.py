@@ -117,10 +117,9 @@ def test_ready_checks_a_configured_redis(database_url, tmp_path, redis_url):
 
 
 def hung_redis_app(database_url, tmp_path, url):
-    # Throttling would otherwise store its counters in the tarpit too (that path has its own tests).
-    # A long REDIS_SOCKET_TIMEOUT: only the checks' own timeout can keep the answer short.
-    return make_app(database_url, tmp_path, REDIS_URL=url, RATELIMIT_STORAGE_URI="memory://",
-                    REDIS_SOCKET_TIMEOUT=5.0, HEALTH_CHECK_TIMEOUT=0.3)
+    # Everything Redis-backed points at the tarpit (throttling too: it never waits on Redis in the
+    # request). A long REDIS_SOCKET_TIMEOUT: only the checks' own timeout can keep answers short.
+    return make_app(database_url, tmp_path, REDIS_URL=url, REDIS_SOCKET_TIMEOUT=5.0, HEALTH_CHECK_TIMEOUT=0.3)
 
 
 def test_a_hung_redis_answers_not_ready_within_500_ms(database_url, tmp_path, tarpit):

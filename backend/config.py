@@ -99,6 +99,11 @@ class BaseConfig:
 
     REDIS_URL = env_str("REDIS_URL")
     REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.25)
+    # Health (backend/health): each check's own timeout (every probe answers within about this);
+    # /health/detailed reports disk "degraded" under the free share and memory above the RSS cap (0: none).
+    HEALTH_CHECK_TIMEOUT = env_float("HEALTH_CHECK_TIMEOUT", 0.3)
+    HEALTH_DISK_MIN_FREE_PERCENT = env_float("HEALTH_DISK_MIN_FREE_PERCENT", 10.0)
+    HEALTH_MEMORY_MAX_MB = env_int("HEALTH_MEMORY_MAX_MB", 0)
     # CACHE_TYPE=NullCache turns response caching off (to measure uncached speed).
     CACHE_TYPE = env_str("CACHE_TYPE", "RedisCache" if REDIS_URL else "SimpleCache")
     CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 60)

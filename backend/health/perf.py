@@ -9,5 +9,6 @@ from scripts.perf_spec import Endpoint, fixed
 PROFILE_ORDER = 0
 PROFILE = [
     Endpoint("health", "GET", "/health", 20, fixed("/health")),
+    Endpoint("health_live", "GET", "/health/live", 20, fixed("/health/live")),
     Endpoint("health_ready", "GET", "/health/ready", 30, fixed("/health/ready")),
 ]

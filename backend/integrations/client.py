@@ -74,6 +74,7 @@ class OutboundClient:
         self.name = settings.spec.name
         self.breaker = breaker
         self.sleep = sleep
+        self.last_call: dict[str, Any] | None = None  # this process's most recent call (health/dependencies)
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=settings.spec.pool_size, max_retries=0)
         adapter.poolmanager.pool_classes_by_scheme = POOL_CLASSES  # the deadline can cut its sockets
@@ -117,12 +118,23 @@ class OutboundClient:
             wait=self._wait, stop=lambda rs: self._stop(rs, ends), sleep=self.sleep, reraise=True,
             before_sleep=lambda rs: self._log_retry(rs, method, path))
         try:
-            return retrying(attempt)
+            body = retrying(attempt)
         except _Transient as exc:
+            error = exc.error
             if time.monotonic() >= ends and not isinstance(exc.error, ProviderHTTPError):
-                raise ProviderTimeout(self.name, f"{self.name} did not answer within "
-                                                 f"{self.settings.deadline:g} s") from None
-            raise exc.error from None
+                error = ProviderTimeout(self.name, f"{self.name} did not answer within {self.settings.deadline:g} s")
+            self._note(started, error)
+            raise error from None
+        except ProviderError as exc:
+            self._note(started, exc)
+            raise
+        self._note(started, None)
+        return body
+
+    def _note(self, started: float, error: ProviderError | None) -> None:
+        """Keep this process's last call for GET /health/dependencies (one dict swap, no lock needed)."""
+        self.last_call = {"at": time.time(), "latency_ms": round((time.monotonic() - started) * 1000, 1),
+                          "error": error.message if error is not None else None}
 
     def _headers(self, extra: dict | None, idempotency_key: str | None) -> dict:
         headers = {"Accept": "application/json", "Content-Type": "application/json", **(extra or {})}

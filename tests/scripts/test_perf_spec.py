@@ -36,7 +36,7 @@ def test_a_new_domain_package_is_discovered_by_adding_its_perf_module(tmp_path, 
 def test_profile_keeps_each_domains_order_and_covers_the_known_routes():
     endpoints = perf_spec.profile_endpoints()
     names = [e.name for e in endpoints]
-    assert names[:3] == ["health", "health_ready", "openapi"]  # PROFILE_ORDER before domain name order
+    assert names[:4] == ["health", "health_live", "health_ready", "openapi"]  # PROFILE_ORDER before domain name order
     assert names.index("create_booking") < names.index("my_bookings") < names.index("booking_detail")
     routes = {e.route for e in endpoints}
     assert {"/health", "/openapi.json", "/products", "/coocook/chefs", "/auth/me"} <= routes

@@ -13,7 +13,7 @@ from __future__ import annotations
 import select as io_select
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,30 +88,42 @@ def read_events(engine: Engine, job_id: str, after: int) -> list[dict[str, Any]]
     return [{"seq": r.seq, "type": r.type, "data": r.data, "at": r.at.isoformat() + "Z"} for r in rows]
 
 
+def pump(woken: Any, marker: Callable[[], int], read_new: Callable[[int], list[dict[str, Any]]],
+         encode: Callable[[dict[str, Any]], bytes], key: str, after: int, fmt: str, limits: Limits,
+         sock: Any = None, done: Callable[[int], bool] = lambda _after: False) -> Iterator[bytes]:
+    """The loop every stream runs: send what is newer than `after`, then wait, heartbeat or end.
+
+    `marker()` is the newest id/seq the hub saw, `read_new(after)` reads a batch past `after`
+    (each item's `key` is its position), `done(after)` ends the stream once everything is sent.
+    """
+    started = last_beat = time.monotonic()
+    if fmt == "sse":
+        yield b"retry: %d\n\n" % SSE_RETRY_MS
+    while True:
+        woken.clear()
+        if marker() > after:
+            for item in read_new(after):
+                after = item[key]
+                yield encode(item)
+            if marker() > after:
+                continue  # more than one batch behind
+        if done(after):
+            return
+        step = pause(woken, limits, started, last_beat, sock)
+        if step == "end":
+            return
+        if step == "heartbeat":
+            yield HEARTBEAT[fmt]
+            last_beat = time.monotonic()
+
+
 def events_body(hub: Hub, engine: Engine, job_id: str, after: int, last_seq: int, status: str,
                 fmt: str, limits: Limits, sock: Any = None) -> Iterator[bytes]:
-    """Yield the stream's chunks; the subscription is dropped however the stream ends."""
-    encode = sse if fmt == "sse" else ndjson
+    """A job's stream; it ends after the job's final event (the subscription is dropped however it ends)."""
     watch = hub.subscribe(job_id, last_seq, status)
-    started = last_beat = time.monotonic()
     try:
-        if fmt == "sse":
-            yield b"retry: %d\n\n" % SSE_RETRY_MS
-        while True:
-            watch.woken.clear()
-            if watch.last_seq > after:
-                for event in read_events(engine, job_id, after):
-                    after = event["seq"]
-                    yield encode(event)
-                if watch.last_seq > after:
-                    continue  # more than one batch behind
-            if watch.status in FINAL and after >= watch.last_seq:
-                return
-            step = pause(watch.woken, limits, started, last_beat, sock)
-            if step == "end":
-                return
-            if step == "heartbeat":
-                yield HEARTBEAT[fmt]
-                last_beat = time.monotonic()
+        yield from pump(watch.woken, lambda: watch.last_seq, lambda seq: read_events(engine, job_id, seq),
+                        sse if fmt == "sse" else ndjson, "seq", after, fmt, limits, sock,
+                        done=lambda seq: watch.status in FINAL and seq >= watch.last_seq)
     finally:
         hub.unsubscribe(watch)

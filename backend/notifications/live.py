@@ -13,7 +13,6 @@ thousand open streams cost one query per tick, not a thousand.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,7 +25,7 @@ from backend.database import read_connection
 from backend.errors import Unauthorized
 from backend.events.app import KEY, parse_cursor, stream_format
 from backend.events.hub import Hub
-from backend.events.stream import BATCH, HEARTBEAT, SSE_RETRY_MS, Limits, pause
+from backend.events.stream import BATCH, Limits, pump
 from backend.notifications.links import STREAM_PATH, read_token
 from backend.notifications.models import Notification
 from backend.notifications.services import COLUMNS, item
@@ -59,26 +58,11 @@ def frame(notification: dict[str, Any], fmt: str) -> bytes:
 
 def body(hub: Hub, user_id: int, after: int, newest: int, fmt: str, limits: Limits,
          sock: Any = None) -> Iterator[bytes]:
-    """Yield the stream's chunks until its time is up; the watch is dropped however it ends."""
+    """The user's stream until its time is up; the watch is dropped however it ends."""
     watch = hub.watch(SOURCE, user_id, newest)
-    started = last_beat = time.monotonic()
     try:
-        if fmt == "sse":
-            yield b"retry: %d\n\n" % SSE_RETRY_MS
-        while True:
-            watch.woken.clear()
-            if watch.marker > after:
-                for notification in read_after(hub.engine, user_id, after):
-                    after = notification["id"]
-                    yield frame(notification, fmt)
-                if watch.marker > after:
-                    continue  # more than one batch behind
-            step = pause(watch.woken, limits, started, last_beat, sock)
-            if step == "end":
-                return
-            if step == "heartbeat":
-                yield HEARTBEAT[fmt]
-                last_beat = time.monotonic()
+        yield from pump(watch.woken, lambda: watch.marker, lambda last: read_after(hub.engine, user_id, last),
+                        lambda item: frame(item, fmt), "id", after, fmt, limits, sock)
     finally:
         hub.unwatch(watch)
 

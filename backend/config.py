@@ -187,6 +187,7 @@ class BaseConfig:
     EVENTS_STREAM_SECONDS = env_float("EVENTS_STREAM_SECONDS", 120.0)  # then the client reconnects
     EVENTS_HEARTBEAT_SECONDS = env_float("EVENTS_HEARTBEAT_SECONDS", 15.0)
     EVENTS_POLL_SECONDS = env_float("EVENTS_POLL_SECONDS", 0.2)  # one query per tick for all open streams
+    EVENTS_MAX_STREAMS_PER_USER = env_int("EVENTS_MAX_STREAMS_PER_USER", 20)  # per event-server process
 
 
 class DevelopmentConfig(BaseConfig):

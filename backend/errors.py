@@ -91,6 +91,14 @@ class ServiceUnavailable(APIError):
     headers = {"Retry-After": "5"}
 
 
+class TooManyRequests(APIError):
+    """A per-client cap is reached (e.g. open streams per account); retry later."""
+
+    status = 429
+    code = "too_many_requests"
+    headers = {"Retry-After": "5"}
+
+
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the one error shape."""
     return {"error": {"code": code, "message": message, "details": details or {}}}

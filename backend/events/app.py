@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
 from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy import select
+from werkzeug.wsgi import ClosingIterator
 
 from backend.common.domain import discover_domains
 from backend.common.http import register_http
 from backend.common.json import OrjsonProvider
 from backend.config import INSTANCE_DIR
 from backend.database import engine_options, read_connection, tune_engine
-from backend.errors import NotFound, Unauthorized, ValidationFailed, register_error_handlers
+from backend.errors import NotFound, TooManyRequests, Unauthorized, ValidationFailed, register_error_handlers
 from backend.events.hub import Hub
 from backend.events.stream import Limits, events_body
 from backend.extensions import db
@@ -87,8 +88,23 @@ def stream(job_id: UUID):
     if row.status in FINAL and after >= row.last_seq and fmt == "sse":
         return Response(status=204)  # EventSource stops reconnecting on 204
     limits = Limits(config["EVENTS_STREAM_SECONDS"], config["EVENTS_HEARTBEAT_SECONDS"])
-    body = events_body(hub, hub.engine, job_id, after, row.last_seq, row.status, fmt, limits,
-                       request.environ.get("gunicorn.socket"))
+    return stream_response(("user", row.owner_id), fmt, lambda sock: events_body(
+        hub, hub.engine, job_id, after, row.last_seq, row.status, fmt, limits, sock))
+
+
+def stream_response(owner: Any, fmt: str, make_body: Callable[[Any], Iterable[bytes]]) -> Response:
+    """The streaming response, if `owner` has a stream left (EVENTS_MAX_STREAMS_PER_USER, else 429).
+
+    A stream holds one of the server's threads for minutes, so one account (one leaked token)
+    must not take them all. The count is released when the server closes the response, whether
+    the body ran to its end, its client left or it never started.
+    """
+    hub: Hub = current_app.extensions[KEY]
+    limit = current_app.config["EVENTS_MAX_STREAMS_PER_USER"]
+    if not hub.admit(owner, limit):
+        raise TooManyRequests(f"at most {limit} open streams per account", {"limit": limit},
+                              code="too_many_streams")
+    body = ClosingIterator(make_body(request.environ.get("gunicorn.socket")), [lambda: hub.leave(owner)])
     mimetype = "text/event-stream" if fmt == "sse" else "application/x-ndjson"
     return Response(body, mimetype=mimetype, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 

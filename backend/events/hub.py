@@ -61,6 +61,7 @@ class Hub:
         self._sources: dict[str, Source] = {}
         self._topics: dict[tuple[str, Any], set[TopicWatch]] = {}
         self._lock = threading.Lock()
+        self._open: dict[Any, int] = {}  # open streams per owner (admit / leave)
         self._pid: int | None = None
         self._has_work = threading.Event()
 
@@ -108,6 +109,23 @@ class Hub:
                 watches.discard(watch)
                 if not watches:
                     del self._watches[watch.job_id]
+
+    def admit(self, owner: Any, limit: int) -> bool:
+        """Count one more open stream of `owner` unless it already holds `limit` (per process)."""
+        with self._lock:
+            if self._open.get(owner, 0) >= limit:
+                return False
+            self._open[owner] = self._open.get(owner, 0) + 1
+            return True
+
+    def leave(self, owner: Any) -> None:
+        """One stream of `owner` ended."""
+        with self._lock:
+            left = self._open.get(owner, 0) - 1
+            if left > 0:
+                self._open[owner] = left
+            else:
+                self._open.pop(owner, None)
 
     @property
     def watching(self) -> int:

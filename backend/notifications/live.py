@@ -17,13 +17,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import orjson
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, current_app, request
 from sqlalchemy import Engine, func, select
 
 from backend.auth.models import User
 from backend.database import read_connection
 from backend.errors import Unauthorized
-from backend.events.app import KEY, parse_cursor, stream_format
+from backend.events.app import KEY, parse_cursor, stream_format, stream_response
 from backend.events.hub import Hub
 from backend.events.stream import BATCH, Limits, pump
 from backend.notifications.links import STREAM_PATH, read_token
@@ -86,10 +86,8 @@ def stream():
     after = after if resume else newest[user_id]
     fmt = stream_format()
     limits = Limits(config["EVENTS_STREAM_SECONDS"], config["EVENTS_HEARTBEAT_SECONDS"])
-    mimetype = "text/event-stream" if fmt == "sse" else "application/x-ndjson"
-    return Response(body(hub, user_id, after, newest[user_id], fmt, limits, request.environ.get("gunicorn.socket")),
-                    mimetype=mimetype,
-                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return stream_response(("user", user_id), fmt,
+                           lambda sock: body(hub, user_id, after, newest[user_id], fmt, limits, sock))
 
 
 def init_events_app(app: Flask) -> None:

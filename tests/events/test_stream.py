@@ -157,3 +157,37 @@ def test_a_client_that_leaves_frees_its_thread_within_seconds(queued_app, small_
         assert response.status_code == 200
         assert next(response.iter_lines()) == b"retry: 2000"
     assert time.monotonic() - started < 5, "the threads of gone clients were held until a heartbeat"
+
+
+@pytest.fixture
+def capped_events_server(database_url, tmp_path):
+    """Two open streams per account."""
+    env = server_env({"APP_ENV": "development", "DATABASE_URL": database_url, "EVENTS_STREAM_SECONDS": "60",
+                      "EVENTS_MAX_STREAMS_PER_USER": "2", "CACHE_GENERATIONS_PATH": str(tmp_path / "gens")},
+                     drop=("REDIS_URL",))
+    if not database_url.startswith("sqlite"):
+        env["DB_SCHEMA"] = PG_SCHEMA
+    with Gunicorn(env, app="backend.events.wsgi:app", config="gunicorn_events.py",
+                  health_path="/api/v1/events/health") as server:
+        yield server
+
+
+def test_one_account_cannot_take_every_stream_thread(queued_app, capped_events_server, make_user):
+    owner, _ = make_user()
+    other, _ = make_user()
+    base = capped_events_server.base + "/api/v1"
+    urls = [base + new_job(queued_app, owner["id"])[1] for _ in range(3)]
+    held = [requests.get(url, stream=True, timeout=10) for url in urls[:2]]
+    refused = requests.get(urls[2], timeout=10)
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "too_many_streams"
+    assert "Retry-After" in refused.headers
+    with requests.get(base + new_job(queued_app, other["id"])[1], stream=True, timeout=10) as theirs:
+        assert theirs.status_code == 200  # the cap is per account
+    held[0].close()
+    deadline = time.monotonic() + 5
+    while (again := requests.get(urls[2], stream=True, timeout=10)).status_code == 429:
+        again.close()
+        assert time.monotonic() < deadline, "a closed stream never gave its place back"
+        time.sleep(0.2)
+    again.close()
+    held[1].close()

@@ -8,7 +8,8 @@ the event server (gunicorn_events.py) and a job worker, then measures:
    bare-Flask floor (scripts.ratio), in paired rounds: without streams, then with `--streams` open
    streams (each on its own job, heartbeating); the figure is the median per-round change (the
    issue asks for within 10%);
-2. event delivery delay: with the streams still open, events written to a watched job one at a
+2. the event server's own CPU over 10 s with the streams open and idle, and the event delivery
+   delay: with the streams still open, events written to a watched job one at a
    time (as a worker writes them) and the time until a streaming client has read each one;
 3. Meari: POST /meari/sessions latency (202) and the time until its job's `completed` event,
    for sessions made one after another through the worker (skipped if the domain is absent).
@@ -86,6 +87,18 @@ class OpenStreams:
         self.thread.join(5)
         for sock in self.sockets:
             sock.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (a gunicorn master and its workers)."""
+    import os
+
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    ticks = 0
+    for one in [pid, *map(int, children)]:
+        fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def make_jobs(env: dict[str, str], count: int) -> list[tuple[str, str]]:
@@ -243,6 +256,10 @@ def run(args, results: dict, extra: dict[str, str]) -> int:
                     "without": statistics.median(without), "with": statistics.median(with_),
                     "change_median": round(statistics.median(changes), 3), "changes": [round(c, 3) for c in changes]}
         streams = OpenStreams([events_base + url for _, url in jobs[1:]])
+        time.sleep(2)
+        before = cpu_seconds(events.proc.pid)
+        time.sleep(10)  # nothing happens but heartbeats and the hub's polls
+        results["events_idle_cpu_percent"] = round((cpu_seconds(events.proc.pid) - before) / 10 * 100, 2)
         delays = delivery_delays(env, jobs[0][0], events_base + jobs[0][1], args.events)
         streams.close()
         results["delivery_s"] = {"events": len(delays), "p50": statistics.median(delays), "p99": pct(delays, .99),

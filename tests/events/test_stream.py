@@ -17,15 +17,21 @@ from tests.conftest import PG_SCHEMA
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def events_server(database_url, tmp_path):
-    env = server_env({"APP_ENV": "development", "DATABASE_URL": database_url, "EVENTS_STREAM_SECONDS": "6",
-                      "EVENTS_HEARTBEAT_SECONDS": "0.5", "EVENTS_POLL_SECONDS": "0.05", "EVENTS_THREADS": "16",
-                      "CACHE_GENERATIONS_PATH": str(tmp_path / "gens")}, drop=("REDIS_URL",))
+def events_server_at(database_url, tmp_path, **settings: str) -> Gunicorn:
+    """A real gunicorn event server (gunicorn_events.py) on the test database with `settings` on top."""
+    env = server_env({"APP_ENV": "development", "DATABASE_URL": database_url,
+                      "CACHE_GENERATIONS_PATH": str(tmp_path / "gens"), **settings}, drop=("REDIS_URL",))
     if not database_url.startswith("sqlite"):
         env["DB_SCHEMA"] = PG_SCHEMA
-    with Gunicorn(env, app="backend.events.wsgi:app", config="gunicorn_events.py",
-                  health_path="/api/v1/events/health") as server:
+    return Gunicorn(env, app="backend.events.wsgi:app", config="gunicorn_events.py",
+                    health_path="/api/v1/events/health")
+
+
+@pytest.fixture
+def events_server(database_url, tmp_path):
+    """Short streams, fast heartbeats and polls: the behaviour tests."""
+    with events_server_at(database_url, tmp_path, EVENTS_STREAM_SECONDS="6", EVENTS_HEARTBEAT_SECONDS="0.5",
+                          EVENTS_POLL_SECONDS="0.05", EVENTS_THREADS="16") as server:
         yield server
 
 
@@ -135,13 +141,8 @@ def test_stream_tokens_are_checked(queued_app, events_server, make_user):
 @pytest.fixture
 def small_events_server(database_url, tmp_path):
     """Four threads and a heartbeat far away: only noticing gone clients can free a thread."""
-    env = server_env({"APP_ENV": "development", "DATABASE_URL": database_url, "EVENTS_STREAM_SECONDS": "60",
-                      "EVENTS_HEARTBEAT_SECONDS": "30", "EVENTS_THREADS": "4",
-                      "CACHE_GENERATIONS_PATH": str(tmp_path / "gens")}, drop=("REDIS_URL",))
-    if not database_url.startswith("sqlite"):
-        env["DB_SCHEMA"] = PG_SCHEMA
-    with Gunicorn(env, app="backend.events.wsgi:app", config="gunicorn_events.py",
-                  health_path="/api/v1/events/health") as server:
+    with events_server_at(database_url, tmp_path, EVENTS_STREAM_SECONDS="60", EVENTS_HEARTBEAT_SECONDS="30",
+                          EVENTS_THREADS="4") as server:
         yield server
 
 
@@ -162,13 +163,8 @@ def test_a_client_that_leaves_frees_its_thread_within_seconds(queued_app, small_
 @pytest.fixture
 def capped_events_server(database_url, tmp_path):
     """Two open streams per account."""
-    env = server_env({"APP_ENV": "development", "DATABASE_URL": database_url, "EVENTS_STREAM_SECONDS": "60",
-                      "EVENTS_MAX_STREAMS_PER_USER": "2", "CACHE_GENERATIONS_PATH": str(tmp_path / "gens")},
-                     drop=("REDIS_URL",))
-    if not database_url.startswith("sqlite"):
-        env["DB_SCHEMA"] = PG_SCHEMA
-    with Gunicorn(env, app="backend.events.wsgi:app", config="gunicorn_events.py",
-                  health_path="/api/v1/events/health") as server:
+    with events_server_at(database_url, tmp_path, EVENTS_STREAM_SECONDS="60",
+                          EVENTS_MAX_STREAMS_PER_USER="2") as server:
         yield server
 
 

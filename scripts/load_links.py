@@ -2,7 +2,7 @@
 
     python -m scripts.load_links [--users 8,16] [--step-seconds 20] [--urls 50] [--model-delay 1.5]
                                  [--accounts 8] [--worker-threads 16] [--threads 1]
-                                 [--lane events|inline] [--out-dir DIR]
+                                 [--lane events|inline] [--think-ms 0] [--out-dir DIR]
 
 What runs, all on loopback and all real processes:
 - a fake content platform (pages 150 ms, three media of 100 ms each per post) and a fake Gemini
@@ -93,10 +93,11 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
     ap.add_argument("--worker-threads", type=int, default=16)
     ap.add_argument("--threads", type=int, default=1, help="API gunicorn threads per worker (1 = sync workers)")
     ap.add_argument("--lane", choices=("events", "inline"), default="events", help="where a miss waits")
+    ap.add_argument("--think-ms", default="0", help="a user's pause between requests (people pause)")
     ap.add_argument("--out-dir")
     args = ap.parse_args(argv)
     rest = ["--scenario", "links", "--users", args.users, "--step-seconds", args.step_seconds,
-            "--accounts", args.accounts, "--timeout", "30"]
+            "--accounts", args.accounts, "--timeout", "30", "--think-ms", args.think_ms]
     return args, rest
 
 

@@ -299,3 +299,15 @@ def read_connection(engine: Engine) -> Iterator[Any]:
 def dispose_after_fork(engine: Engine) -> None:
     """In a forked worker, drop the parent's pooled connections without closing them under it."""
     engine.dispose(close=False)
+
+
+def own_tables(engine: Engine, metadata: MetaData) -> str:
+    """The app's tables as a quoted, comma-separated list for ANALYZE / VACUUM on PostgreSQL.
+
+    A bare `ANALYZE` or `VACUUM` visits every table of the database, other schemas included: in a
+    database shared with other applications (or with concurrent test runs, one schema each) it
+    takes their tables' locks too, and a bare ANALYZE deadlocked against another schema's
+    TRUNCATE. Unqualified names resolve through the connection's search_path (DB_SCHEMA).
+    """
+    quote = engine.dialect.identifier_preparer.quote
+    return ", ".join(quote(table.name) for table in metadata.sorted_tables)

@@ -27,6 +27,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import JSON, delete, func, insert, select, text
 
+from backend.database import own_tables
 from backend.extensions import db
 
 SCALES = {
@@ -162,7 +163,8 @@ def _analyze() -> None:
     if db.engine.dialect.name == "postgresql":
         db.session.commit()
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE")  # cannot run inside a transaction block
+            # cannot run inside a transaction block; only our tables (database.own_tables says why)
+            conn.exec_driver_sql(f"VACUUM ANALYZE {own_tables(db.engine, db.metadata)}")
         return
     db.session.execute(text("ANALYZE"))
     db.session.commit()

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from backend.admin.plans import missing_indexes
 from backend.common.pagination import decode_cursor, encode_cursor, envelope, invalid_cursor
-from backend.database import write_transaction
+from backend.database import own_tables, write_transaction
 from backend.extensions import db
 from backend.observability.insight import get_insight
 from backend.observability.pool import pool_status
@@ -170,7 +170,9 @@ def optimize() -> dict:
     get_insight().take_plans()  # plans as the statements met them, before new statistics change them
     with write_transaction(db.session) as session:
         for command in commands:
-            session.execute(sa.text(command))
+            # PostgreSQL: our tables only, not every schema's (backend.database.own_tables)
+            tables = f" {own_tables(db.engine, db.metadata)}" if command == "ANALYZE" and dialect != "sqlite" else ""
+            session.execute(sa.text(command + tables))
     slow = get_insight().merged()["slow_queries"]
     suggestions = missing_indexes(slow, dialect, schema_info())
     return {"database": dialect, "ran": commands, "suggestions": suggestions}

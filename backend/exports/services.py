@@ -128,7 +128,7 @@ def download(actor: Actor, export_id: int) -> dict[str, Any]:
 def content_disposition(filename: str) -> str:
     """`attachment` with an ASCII-only `filename` and the exact name as RFC 5987 `filename*`."""
     stem, dot, ext = filename.rpartition(".")
-    ascii_stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem if dot else filename).strip("._") or "export"
+    ascii_stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem if dot else filename).strip("._-") or "export"
     fallback = f"{ascii_stem[:100]}.{re.sub(r'[^A-Za-z0-9]', '', ext)}" if dot else ascii_stem[:100]
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 

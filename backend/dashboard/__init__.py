@@ -15,6 +15,7 @@ bp = Blueprint("dashboard", __name__)
 
 from backend.dashboard import routes  # noqa: E402,F401  (registers the views)
 from backend.dashboard.hooks import HOOKS  # noqa: E402
+from backend.dashboard.seed import seed_dashboard  # noqa: E402
 from backend.dashboard.views import install  # noqa: E402
 
 
@@ -23,4 +24,4 @@ def init_app(app: Flask) -> None:
     install(app)
 
 
-domain = Domain("dashboard", bp, "/dashboard", init_app=init_app, hooks=HOOKS)
+domain = Domain("dashboard", bp, "/dashboard", init_app=init_app, hooks=HOOKS, seed=seed_dashboard, seed_order=40)

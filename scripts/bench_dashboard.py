@@ -6,8 +6,10 @@ and measures, each against the floor in the same run (scripts.ratio: rounds of f
   - cached (default config): GET /dashboard of a generated user, of the demo chef (chef 1, the
     busiest profile of the Zipf-skewed seed) and GET /dashboard/admin (last 30 days) of the demo admin;
   - uncached (CACHE_TYPE=NullCache): the same three.
-Every request carries the account's bearer token. The dashboards are per-user, so the L1 never
-serves them: the cached figure is a Flask request with the token lookup and one cache get.
+Every request carries the account's bearer token; GET /auth/me (token lookup only) is measured in
+the user's rounds as the reference for "a signed-in request that does nothing else". The
+dashboards are per-user, so the L1 never serves them: the cached figure is a Flask request with
+the token lookup and one cache get.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from scripts.server import ROOT, Gunicorn, run_flask
 
 ACCOUNTS = {"user": ("user4@load.test", "load-password"), "chef": ("chef@softfactory.dev", "chef-password"),
             "admin": ("admin@softfactory.dev", "admin-password")}
+ME = f"{API}/auth/me"
 PATHS = {"user": f"{API}/dashboard", "chef": f"{API}/dashboard", "admin": f"{API}/dashboard/admin"}
 
 
@@ -40,9 +43,14 @@ def run(env: dict, args, label: str) -> dict:
         print(f"\n== {label}", flush=True)
         for role, path in PATHS.items():
             header = f"Authorization: Bearer {token(server.base, role)}"
-            summary = measure(server.base, [path], args.connections, args.duration, args.rounds, headers=[header],
+            # The user's round also measures GET /auth/me: the cheapest signed-in request (the token
+            # lookup and nothing else), i.e. what any per-user endpoint pays before its own work.
+            paths = [path, ME] if role == "user" else [path]
+            summary = measure(server.base, paths, args.connections, args.duration, args.rounds, headers=[header],
                               env=env, log=lambda line, role=role: print(f"[{role}] {line}", flush=True))
             out[role] = {**summary["endpoints"][path], "floor_rps": summary["floor_rps"]}
+            if role == "user":
+                out["me"] = {**summary["endpoints"][ME], "floor_rps": summary["floor_rps"]}
     return out
 
 
@@ -69,7 +77,7 @@ def main() -> None:
     results = {"cached": run(env, args, "cached (default config)"),
                "uncached": run({**env, "CACHE_TYPE": "NullCache"}, args, "uncached (CACHE_TYPE=NullCache)")}
     print("\n| dashboard | uncached ratio | cached ratio | uncached p50 ms | cached p50 ms |\n|---|---|---|---|---|")
-    for role in PATHS:
+    for role in [*PATHS, "me"]:
         u, c = results["uncached"][role], results["cached"][role]
         print(f"| {role} | {u['ratio']:.2f} | {c['ratio']:.2f} | {u['p50_ms']:.1f} | {c['p50_ms']:.1f} |")
     if args.json:

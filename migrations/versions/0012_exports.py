@@ -54,7 +54,7 @@ def upgrade():
     op.create_index("ix_exports_ready_expires", "exports", ["expires_at"],
                     sqlite_where=sa.text(READY_ROWS), postgresql_where=sa.text(READY_ROWS))
     op.create_index("ix_exports_job", "exports", ["job_id"])
-    op.create_index("ix_bookings_created_at", "bookings", ["created_at"])
+    op.create_index("ix_bookings_created_at", "bookings", ["created_at", "status", "price"])  # covering
     op.create_index("ix_users_created_at", "users", ["created_at"])
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import resource
 import tempfile
 import time
@@ -62,16 +63,18 @@ def setup(rows: int, workdir: Path):
 def export_once(app, user_id: int, params: dict) -> dict:
     """One export through the job path; its row afterwards."""
     from backend.common.actor import Actor, Role
-    from backend.exports import services
+    from backend.exports import services, storage
     from backend.exports.models import Export
     from backend.extensions import db
 
     with app.test_request_context():
         actor = Actor(user_id, Role.USER, "bench@example.com", NAMES[1])
         body = services.create_export(actor, "my_bookings", params)
-        row = db.session.execute(select(Export.status, Export.rows, Export.size).where(Export.id == body["id"])).one()
+        row = db.session.execute(select(Export.status, Export.rows, Export.size, Export.stored_name)
+                                 .where(Export.id == body["id"])).one()
+        pages = len(re.findall(rb"/Type /Page\b(?!s)", storage.path_of(row.stored_name).read_bytes()))
         db.session.remove()
-    return {"status": row.status, "rows": row.rows, "bytes": row.size}
+    return {"status": row.status, "rows": row.rows, "bytes": row.size, "pages": pages}
 
 
 def main() -> None:

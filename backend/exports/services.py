@@ -16,6 +16,7 @@ from urllib.parse import quote
 from flask import current_app
 from pydantic import ValidationError
 from sqlalchemy import insert, select, update
+from sqlalchemy.orm import raiseload
 
 from backend.auth.models import User
 from backend.common.actor import Actor
@@ -87,7 +88,8 @@ def _row(actor: Actor, export_id: int) -> Any:
     row = db.session.execute(
         select(Export, Job.status.label("job_status"), Job.progress.label("job_progress"),
                Job.message.label("job_message"), Job.error_message.label("job_error"))
-        .outerjoin(Job, Job.id == Export.job_id).where(Export.id == export_id)).first()
+        .outerjoin(Job, Job.id == Export.job_id).where(Export.id == export_id)
+        .options(raiseload("*"))).first()  # an N+1 tripwire: nothing here may load lazily
     if row is None or row.Export.user_id != actor.id:
         raise NotFound("export not found", code="export_not_found")
     return row

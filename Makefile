@@ -9,7 +9,7 @@ SCALE ?= small
 export FLASK_APP := backend.wsgi
 export BIND
 
-.PHONY: install install-dev run serve worker events serve-proxy migrate seed shell test test-fast lint profile load load-links report bench bench-streams bench-fanout clean
+.PHONY: install install-dev run serve worker events serve-proxy migrate seed shell test test-fast lint profile load load-links report bench bench-streams bench-fanout bench-dashboard bench-exports clean
 
 # Two stamps: running needs only requirements.txt; tests and the toolkit add requirements-dev.txt.
 $(RUNTIME_STAMP): requirements.txt
@@ -93,6 +93,14 @@ bench-streams: install-dev ## stream isolation, event delivery delay, Meari POST
 
 bench-fanout: install-dev ## notification fan-out per batch size (NOTIFICATIONS_BATCH): total and longest chunk
 	$(BIN)/python -m scripts.bench_fanout $(ARGS)
+
+# Dashboards (issue 10) on the `make bench` database (run `make bench` once, or pass ARGS=--seed), and
+# the time and memory of a 10,000-row PDF export. Not part of `make test`.
+bench-dashboard: install-dev ## user/chef/admin dashboards cached and uncached vs the floor (SCALE=large)
+	$(BIN)/python -m scripts.bench_dashboard $(ARGS)
+
+bench-exports: install-dev ## wall time and memory of 1,000- and 10,000-row PDF exports
+	$(BIN)/python -m scripts.bench_exports $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -179,6 +179,14 @@ class BaseConfig:
     # transaction (measured: docs/operations.md "Notifications"); email only when SMTP_HOST is set.
     NOTIFICATIONS_BATCH = env_int("NOTIFICATIONS_BATCH", 200)
     SMTP_HOST = env_str("SMTP_HOST", "")
+    # Dashboards (backend/dashboard): per-user bodies cached this long (invalidated by the user's own writes);
+    # chef-detail views counted per process and added to chef_views this often (0 = only on explicit flush).
+    DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
+    DASHBOARD_VIEWS_FLUSH_SECONDS = env_float("DASHBOARD_VIEWS_FLUSH_SECONDS", 10.0)
+    # Exports (backend/exports): files under EXPORTS_DIR (shared by worker and web), deleted after the retention.
+    EXPORTS_DIR = env_str("EXPORTS_DIR", str(INSTANCE_DIR / "exports"))
+    EXPORTS_RETENTION_HOURS = env_int("EXPORTS_RETENTION_HOURS", 24)
+    EXPORTS_MAX_ROWS = env_int("EXPORTS_MAX_ROWS", 50_000)  # rows listed in one document (memory grows with pages)
     # The event server (backend/events): streams of job progress, on its own port and process.
     EVENTS_BIND = env_str("EVENTS_BIND", "127.0.0.1:8001")
     # Where clients reach it; empty = the API's own host (stream_url is a path), as behind deploy/nginx.conf.
@@ -223,6 +231,7 @@ class TestingConfig(BaseConfig):
     INSIGHT_DIR = None  # in-process only; a test that checks cross-worker sharing passes a tmp dir
     JOBS_IMMEDIATE = env_bool("JOBS_IMMEDIATE", True)  # jobs run inside enqueue; worker tests turn it off
     JOBS_RETRY_BACKOFF = 0.0
+    DASHBOARD_VIEWS_FLUSH_SECONDS = 0.0  # tests flush the chef-view counter themselves
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "testing": TestingConfig}

@@ -54,9 +54,9 @@ class ResponseCache:
         """The cached entry, or None on a miss or when the backend is down."""
         return self._guarded(self.cache.get, key)
 
-    def set(self, key: str, value: Any) -> None:
-        """Store an entry; failures are logged, never raised."""
-        self._guarded(lambda: self.cache.set(key, value, timeout=self.timeout))
+    def set(self, key: str, value: Any, timeout: int | None = None) -> None:
+        """Store an entry (for `timeout` seconds, default CACHE_DEFAULT_TIMEOUT); failures are logged, never raised."""
+        self._guarded(lambda: self.cache.set(key, value, timeout=self.timeout if timeout is None else timeout))
 
 
 class ResponseCaching:

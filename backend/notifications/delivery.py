@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import insert, select
 
 from backend.auth.models import User
+from backend.common.events import publish
 from backend.common.models import utcnow
 from backend.database import write_transaction
 from backend.extensions import db
@@ -86,6 +87,7 @@ def insert_rows(items: Sequence[tuple[int, dict[str, Any]]]) -> tuple[list[int],
         rows = tx.execute(insert(Notification).returning(Notification.id, Notification.user_id,
                                                          sort_by_parameter_order=True), wanted).all()
     emailed = [r.id for r in rows if r.user_id in prefs and prefs[r.user_id].email]
+    publish("notifications_stored", user_ids=sorted({r.user_id for r in rows}))  # e.g. dashboards' unread counts
     return [r.id for r in rows], emailed
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from backend.common.actor import Actor
+from backend.common.events import publish
 from backend.common.models import utcnow
 from backend.common.pagination import cursor_id, decode_cursor, encode_cursor, envelope
 from backend.database import write_transaction
@@ -95,6 +96,7 @@ def mark_read(actor: Actor, notification_id: int) -> dict[str, Any]:
         row = tx.execute(select(*COLUMNS).where(*mine)).first()
     if row is None:
         raise NotFound("notification not found", code="notification_not_found")
+    publish("notifications_read", user_id=actor.id)
     return item(row)
 
 
@@ -103,6 +105,8 @@ def read_all(actor: Actor) -> dict[str, int]:
     with write_transaction(db.session) as tx:
         unread = (Notification.user_id == actor.id, Notification.read_at.is_(None))
         updated = tx.execute(update(Notification).where(*unread).values(read_at=utcnow())).rowcount
+    if updated:
+        publish("notifications_read", user_id=actor.id)
     return {"updated": updated}
 
 

@@ -1,6 +1,6 @@
 """What each domain event means to whom: the `on_<event>` hooks the notifications domain declares.
 
-Publishers (coocook, auth, meari) call `backend.common.events.publish` after their commit with ids
+Publishers (coocook, auth, meari, exports) call `backend.common.events.publish` after their commit with ids
 and the few fields a message needs, so a subscriber issues no reads of its own domain's tables.
 """
 
@@ -61,6 +61,12 @@ def on_review_created(review_id: int, booking_id: int, chef_user_id: int, rating
 def on_meari_session_ready(session_id: int, user_id: int, url: str, **_: Any) -> None:
     """A Meari session finished building: its owner."""
     notify([user_id], T.SESSION_READY, "Your session is ready", "", {"session_id": session_id, "url": url})
+
+
+def on_export_ready(export_id: int, user_id: int, kind: str, url: str, **_: Any) -> None:
+    """An export finished rendering: its owner (with where to download it)."""
+    notify([user_id], T.EXPORT_READY, "Your export is ready", f"{kind.replace('_', ' ').capitalize()} #{export_id}",
+           {"export_id": export_id, "kind": kind, "url": url})
 
 
 def on_password_changed(user_id: int, **_: Any) -> None:

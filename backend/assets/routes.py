@@ -12,8 +12,8 @@ from uuid import UUID
 
 from flask import Response, current_app, request
 
-from backend.assets import bp, services
-from backend.assets.schemas import AssetOut, OptimizedQuery
+from backend.assets import bp, listing, services
+from backend.assets.schemas import AssetListQuery, AssetOut, AssetPage, OptimizedQuery
 from backend.caching.l1 import etag_in
 from backend.caching.view import cached_response
 from backend.common.actor import ROLES, current_actor
@@ -47,6 +47,12 @@ def upload_asset():
     image = validate_image(data, max_bytes=limits["ASSETS_MAX_BYTES"], max_side=limits["ASSETS_MAX_SIDE"],
                            max_pixels=limits["ASSETS_MAX_PIXELS"])
     return services.create_asset(current_actor(), image, part.filename if part else None)
+
+
+@api_route(bp, "", summary="My assets, newest first (offset or cursor pages; private)", query=AssetListQuery,
+           response=AssetPage, roles=ROLES)
+def list_assets(query: AssetListQuery):
+    return listing.list_assets(current_actor(), **query.model_dump())
 
 
 @api_route(bp, "/<uuid:asset_id>", summary="An asset's metadata and URLs (public to whoever has the id)",

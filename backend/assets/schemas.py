@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from backend.common.pagination import PageQuery
 from backend.common.validation import QuerySchema
 
 MIN_WIDTH, MAX_WIDTH = 16, 4096
@@ -34,3 +35,17 @@ class AssetOut(BaseModel):
     created_at: dt.datetime
     url: str  # the stored (clean) image
     optimized_url: str  # add ?w=&format=webp|jpeg&q= for a resized variant
+
+
+class AssetListQuery(PageQuery):
+    """My assets, newest first (offset pages or a keyset cursor)."""
+
+
+class AssetPage(BaseModel):
+    """The list envelope of assets."""
+
+    items: list[AssetOut]
+    page: int | None
+    per_page: int
+    total: int
+    next_cursor: str | None

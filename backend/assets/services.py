@@ -36,7 +36,8 @@ BY_ID = select(*COLUMNS).where(ASSETS.id == bindparam("asset_id"))
 UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
 
 
-def _asset_out(row: Any) -> dict:
+def asset_out(row: Any) -> dict:
+    """An asset row as the API shows it."""
     return {"id": row.id, "format": row.format, "width": row.width, "height": row.height,
             "size_bytes": row.size_bytes, "content_hash": row.content_hash, "filename": row.filename,
             "created_at": row.created_at, **asset_urls(row.id)}
@@ -78,7 +79,7 @@ def _row(asset_id: str) -> Any:
 
 def get_asset(asset_id: str) -> dict:
     """An asset's metadata and URLs (404 for an unknown id)."""
-    return _asset_out(_row(asset_id))
+    return asset_out(_row(asset_id))
 
 
 def content(asset_id: str) -> tuple[bytes, str, str]:

@@ -11,5 +11,6 @@ from backend.common.domain import Domain
 bp = Blueprint("assets", __name__)
 
 from backend.assets import routes  # noqa: E402,F401  (registers the views)
+from backend.assets.seed import seed_assets  # noqa: E402
 
-domain = Domain("assets", bp, "/assets")
+domain = Domain("assets", bp, "/assets", seed=seed_assets, seed_order=25)  # after coocook's chefs

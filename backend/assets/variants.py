@@ -79,7 +79,7 @@ def encode_variant(original: bytes, width: int, fmt: str, quality: int) -> bytes
                 frame = flat
             elif frame.mode != "RGB":
                 frame = frame.convert("RGB")
-            options = {"quality": quality, "optimize": True, "progressive": True}
+            options = {"quality": quality, "progressive": True}  # progressive implies optimised Huffman tables
         else:
             if frame.mode not in ("RGB", "RGBA"):
                 frame = frame.convert("RGBA" if "A" in frame.mode or "transparency" in frame.info else "RGB")

@@ -42,7 +42,8 @@ def check_reference(session: Any, actor: Actor, asset_id: str | None, owner_id: 
 
     The asset must exist and belong to the referencing row's owner: a chef's avatar is an image that
     chef uploaded (an admin editing the profile may pick any of that chef's assets, not their own).
-    None (clearing the reference) is always allowed.
+    A row without an owner account (seeded chefs) takes the acting account's assets. None (clearing
+    the reference) is always allowed.
     """
     if asset_id is None:
         return None

@@ -35,7 +35,7 @@ def _immutable(data: bytes, etag: str, content_type: str, extra: dict[str, str] 
 
 
 @api_route(bp, "", "POST", summary="Upload an image (multipart `file`: JPEG, PNG or WebP; EXIF removed)",
-           response=AssetOut, status=201, roles=ROLES, errors=[400, 413, 415], idempotency=False,
+           response=AssetOut, status=201, roles=ROLES, errors=[400, 413, 415, 503], idempotency=False,
            max_body="ASSETS_MAX_BODY", upload="file")
 def upload_asset():
     if request.mimetype != "multipart/form-data":
@@ -63,13 +63,13 @@ def get_asset(asset_id: UUID):
 
 
 @api_route(bp, "/<uuid:asset_id>/content", summary="The stored image (immutable; content-hash ETag)",
-           errors=[404], produces=("image/jpeg", "image/png", "image/webp"))
+           errors=[404, 503], produces=("image/jpeg", "image/png", "image/webp"))
 def asset_content(asset_id: UUID):
     return _immutable(*services.content(str(asset_id)))
 
 
 @api_route(bp, "/<uuid:asset_id>/optimized", summary="A resized variant, encoded once then served from "
-           "storage (immutable; content-hash ETag)", query=OptimizedQuery, errors=[404],
+           "storage (immutable; content-hash ETag)", query=OptimizedQuery, errors=[404, 503],
            produces=("image/webp", "image/jpeg"))
 def asset_optimized(asset_id: UUID, query: OptimizedQuery):
     data, etag, content_type, created = services.optimized(str(asset_id), query.w, query.format, query.q)
@@ -77,7 +77,8 @@ def asset_optimized(asset_id: UUID, query: OptimizedQuery):
 
 
 @api_route(bp, "/<uuid:asset_id>", "DELETE", summary="Delete my asset (its owner or an admin); purges the CDN "
-           "when configured", status=204, roles=ROLES, errors=[404])
+           "when configured", status=204, roles=ROLES, errors=[404, 503])
 def delete_asset(asset_id: UUID):
     purge = services.delete_asset(current_actor(), str(asset_id))
-    return None, {"X-CDN-Purge": purge}
+    # A header value: one printable ASCII line, whatever a provider's message held.
+    return None, {"X-CDN-Purge": "".join(c if " " <= c <= "~" else "?" for c in purge)[:200]}

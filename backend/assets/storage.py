@@ -17,6 +17,14 @@ from typing import Any, Protocol
 
 from flask import Flask, current_app
 
+from backend.errors import ServiceUnavailable
+
+
+class StorageUnavailable(ServiceUnavailable):
+    """The asset store failed (S3 unreachable or refusing, local disk full): a 503, retry later."""
+
+    code = "storage_unavailable"
+
 
 class Storage(Protocol):
     """The four operations assets need."""
@@ -56,15 +64,18 @@ class LocalStorage:
     def put(self, key: str, data: bytes, content_type: str) -> None:
         """Write through a temporary file in the same directory, then rename (atomic on POSIX)."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        except OSError as exc:
+            raise StorageUnavailable(f"asset storage is not writable: {exc.strerror}") from exc
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
             os.replace(tmp, path)
-        except BaseException:
+        except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
-            raise
+            raise StorageUnavailable(f"asset storage is not writable: {exc.strerror}") from exc
 
     def get(self, key: str) -> bytes | None:
         """The file's bytes, or None when it does not exist."""
@@ -114,38 +125,54 @@ class S3Storage:
         self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region or "us-east-1",
                                    aws_access_key_id=access_key, aws_secret_access_key=secret_key, config=config)
 
+    def _call(self, operation: str, **kwargs: Any) -> Any:
+        """One S3 call; transport failures and error answers become StorageUnavailable (503)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return getattr(self.client, operation)(**kwargs)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise KeyError(kwargs.get("Key")) from None
+            raise StorageUnavailable(f"asset storage refused {operation}: "
+                                     f"{exc.response.get('Error', {}).get('Code', 'error')}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"asset storage is unreachable ({type(exc).__name__})") from exc
+
     def put(self, key: str, data: bytes, content_type: str) -> None:
         """PUT the object with its content type and an immutable cache header (keys never change)."""
-        self.client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data, ContentType=content_type,
+        self._call("put_object", Bucket=self.bucket, Key=self.prefix + key, Body=data, ContentType=content_type,
                                CacheControl="public, max-age=31536000, immutable")
 
     def get(self, key: str) -> bytes | None:
         """GET the object; a missing key is None."""
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)["Body"].read()
-        except self.client.exceptions.NoSuchKey:
+            return self._call("get_object", Bucket=self.bucket, Key=self.prefix + key)["Body"].read()
+        except KeyError:
             return None
 
     def delete(self, key: str) -> None:
         """DELETE the object (S3 answers 204 for a missing key too)."""
-        self.client.delete_object(Bucket=self.bucket, Key=self.prefix + key)
+        self._call("delete_object", Bucket=self.bucket, Key=self.prefix + key)
 
     def list_prefix(self, prefix: str) -> list[str]:
         """The keys under `prefix` (without our own ASSETS_S3_PREFIX)."""
-        paginator = self.client.get_paginator("list_objects_v2")
-        pages = paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix)
-        return [item["Key"][len(self.prefix):] for page in pages for item in page.get("Contents", [])]
+        keys, token = [], None
+        while True:
+            extra = {"ContinuationToken": token} if token else {}
+            page = self._call("list_objects_v2", Bucket=self.bucket, Prefix=self.prefix + prefix, **extra)
+            keys += [item["Key"][len(self.prefix):] for item in page.get("Contents", [])]
+            token = page.get("NextContinuationToken")
+            if not token:
+                return keys
 
     def delete_prefix(self, prefix: str) -> int:
         """List the prefix and delete in batches of up to 1,000 keys (S3's limit per call)."""
-        removed = 0
-        paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
-            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-            if keys:
-                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
-                removed += len(keys)
-        return removed
+        keys = self.list_prefix(prefix)
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": self.prefix + key} for key in keys[start:start + 1000]]
+            self._call("delete_objects", Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+        return len(keys)
 
 
 def build_storage(config: Any) -> Storage:

@@ -91,3 +91,14 @@ def test_s3_storage_round_trip(assets_app, make_user, moto_url, backend):
     assert len(s3.list_objects_v2(Bucket=bucket, Prefix="sf/variants/")["Contents"]) == 1
     assert client.delete(f"{ASSETS}/{asset['id']}", headers=headers).status_code == 204
     assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+
+
+def test_an_unreachable_s3_is_a_503_not_a_500(assets_app, make_user):
+    from backend.integrations.fakes import refused_url
+
+    assets_app.config.update(ASSETS_STORAGE="s3", ASSETS_S3_BUCKET="nowhere", ASSETS_S3_ENDPOINT_URL=refused_url(),
+                             ASSETS_S3_ACCESS_KEY_ID="test", ASSETS_S3_SECRET_ACCESS_KEY="test")
+    _, headers = make_user()
+    response = upload(assets_app.test_client(), headers, make.jpeg_with_exif())
+    assert response.status_code == 503, response.get_data(as_text=True)
+    assert response.get_json()["error"]["code"] == "storage_unavailable" and response.headers["Retry-After"]

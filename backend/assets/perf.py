@@ -31,9 +31,11 @@ def _asset(suffix: str = ""):
 PROFILE_ORDER = 110  # after CooCook (its chef pages are what discovery reads)
 PROFILE = [
     Endpoint("asset", "GET", "/assets/{asset_id}", 30, _asset()),
-    Endpoint("asset_content", "GET", "/assets/{asset_id}/content", 30, _asset("/content")),
+    # Image bytes are compressed already (JPEG/WebP): Flask-Compress leaves image/* alone, rightly.
+    Endpoint("asset_content", "GET", "/assets/{asset_id}/content", 30, _asset("/content"), compressible=False),
     # The variant is encoded by the warm-up's first request, then served from storage.
-    Endpoint("asset_variant", "GET", "/assets/{asset_id}/optimized", 40, _asset(f"/optimized?{VARIANT}")),
+    Endpoint("asset_variant", "GET", "/assets/{asset_id}/optimized", 40, _asset(f"/optimized?{VARIANT}"),
+             compressible=False),
     Endpoint("my_assets", "GET", "/assets", 40, fixed("/assets"), auth=True, is_list=True),
 ]
 

@@ -24,9 +24,10 @@ from backend.errors import UnsupportedMediaType
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-def _immutable(data: bytes, etag: str, content_type: str, extra: dict[str, str] | None = None) -> Response:
-    """200 with the bytes, or 304 when the client's If-None-Match names this ETag."""
-    matched = etag_in(request.headers.get("If-None-Match", ""), etag) if request.headers.get("If-None-Match") else False
+def _immutable(data: bytes | None, etag: str, content_type: str, extra: dict[str, str] | None = None) -> Response:
+    """200 with the bytes, or 304 when the client's If-None-Match names this ETag (or no bytes were read)."""
+    header = request.headers.get("If-None-Match")
+    matched = data is None or (bool(header) and etag_in(header or "", etag))
     response = Response(status=304) if matched else Response(data, mimetype=content_type)
     response.set_etag(etag)
     response.headers["Cache-Control"] = IMMUTABLE
@@ -65,7 +66,7 @@ def get_asset(asset_id: UUID):
 @api_route(bp, "/<uuid:asset_id>/content", summary="The stored image (immutable; content-hash ETag)",
            errors=[404, 503], produces=("image/jpeg", "image/png", "image/webp"))
 def asset_content(asset_id: UUID):
-    return _immutable(*services.content(str(asset_id)))
+    return _immutable(*services.content(str(asset_id), request.headers.get("If-None-Match")))
 
 
 @api_route(bp, "/<uuid:asset_id>/optimized", summary="A resized variant, encoded once then served from "

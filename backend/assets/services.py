@@ -22,6 +22,7 @@ from backend.assets.models import Asset
 from backend.assets.references import API_PATH, asset_urls
 from backend.assets.storage import storage
 from backend.caching import invalidate
+from backend.caching.l1 import etag_in
 from backend.common.actor import Actor
 from backend.common.events import publish
 from backend.common.images import ValidatedImage
@@ -82,13 +83,19 @@ def get_asset(asset_id: str) -> dict:
     return asset_out(_row(asset_id))
 
 
-def content(asset_id: str) -> tuple[bytes, str, str]:
-    """(bytes, etag, content type) of the stored image."""
+def content(asset_id: str, if_none_match: str | None = None) -> tuple[bytes | None, str, str]:
+    """(bytes, etag, content type) of the stored image; bytes None when `if_none_match` names the ETag.
+
+    The ETag is the stored hash, known from the row, so a revalidation costs no storage read.
+    """
     row = _row(asset_id)
+    etag = row.content_hash[:32]
+    if if_none_match and etag_in(if_none_match, etag):
+        return None, etag, variants.CONTENT_TYPES[row.format]
     data = storage().get(variants.original_key(row.content_hash, row.format))
     if data is None:  # the row outlived its blob (a storage outage or manual cleanup)
         raise NotFound("asset content is missing", code="asset_content_missing")
-    return data, row.content_hash[:32], variants.CONTENT_TYPES[row.format]
+    return data, etag, variants.CONTENT_TYPES[row.format]
 
 
 def optimized(asset_id: str, width: int | None, fmt: str, quality: int) -> tuple[bytes, str, str, bool]:

@@ -196,6 +196,22 @@ class BaseConfig:
     EVENTS_HEARTBEAT_SECONDS = env_float("EVENTS_HEARTBEAT_SECONDS", 15.0)
     EVENTS_POLL_SECONDS = env_float("EVENTS_POLL_SECONDS", 0.2)  # one query per tick for all open streams
     EVENTS_MAX_STREAMS_PER_USER = env_int("EVENTS_MAX_STREAMS_PER_USER", 20)  # per event-server process
+    # Image assets (backend/assets): uploads validated by backend/common/images.py, stored locally
+    # (content-addressed under ASSETS_DIR) or in an S3-compatible bucket; docs/operations.md "Image assets".
+    ASSETS_MAX_BYTES = env_int("ASSETS_MAX_BYTES", 10 * 1024 * 1024)  # per file; nginx allows 11m on /assets
+    ASSETS_MAX_BODY = env_int("ASSETS_MAX_BODY", ASSETS_MAX_BYTES + 64 * 1024)  # the route's body limit
+    ASSETS_MAX_SIDE = env_int("ASSETS_MAX_SIDE", 4096)
+    ASSETS_MAX_PIXELS = env_int("ASSETS_MAX_PIXELS", 4096 * 4096)
+    ASSETS_STORAGE = env_str("ASSETS_STORAGE", "local")  # local | s3
+    ASSETS_DIR = env_str("ASSETS_DIR", str(INSTANCE_DIR / "assets"))
+    ASSETS_LOCK_DIR = env_str("ASSETS_LOCK_DIR", str(INSTANCE_DIR / "assets-locks"))  # per-host variant locks
+    ASSETS_S3_BUCKET = env_str("ASSETS_S3_BUCKET")
+    ASSETS_S3_ENDPOINT_URL = env_str("ASSETS_S3_ENDPOINT_URL")  # MinIO, R2, ...; empty = AWS
+    ASSETS_S3_REGION = env_str("ASSETS_S3_REGION", "us-east-1")
+    ASSETS_S3_ACCESS_KEY_ID = env_str("ASSETS_S3_ACCESS_KEY_ID")  # empty: boto3's own credential chain
+    ASSETS_S3_SECRET_ACCESS_KEY = env_str("ASSETS_S3_SECRET_ACCESS_KEY")
+    ASSETS_S3_PREFIX = env_str("ASSETS_S3_PREFIX", "")
+    ASSETS_PUBLIC_URL = env_str("ASSETS_PUBLIC_URL", "")  # absolute base of asset URLs (a CDN); empty = relative
 
 
 class DevelopmentConfig(BaseConfig):

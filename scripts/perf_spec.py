@@ -62,6 +62,7 @@ class Endpoint:
     capture: Callable[[Context, dict], None] | None = None  # sees each expected response body
     prepare: Callable[[Context, GetJson], None] | None = None  # runs once before the endpoint
     uncached: bool = False  # measured on the server started with CACHE_TYPE=NullCache
+    compressible: bool = True  # False for bodies that are compressed already (images): no "uncompressed" flag
 
 
 @dataclass(frozen=True)

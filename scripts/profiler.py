@@ -155,7 +155,7 @@ def flags_for(endpoint: Endpoint, entry: dict) -> list[dict]:
     if latency and latency["p95"] > endpoint.budget_ms:
         flags.append({"type": "over_budget", "detail": f"p95 {latency['p95']:.1f} ms > budget {endpoint.budget_ms} ms"})
     raw, sizes = entry["uncompressed_samples"], entry["bytes"]
-    if raw or (sizes["raw"] >= COMPRESS_MIN and not sizes["encoding"]):
+    if endpoint.compressible and (raw or (sizes["raw"] >= COMPRESS_MIN and not sizes["encoding"])):
         flags.append({"type": "uncompressed", "detail": f"{sizes['raw']} B body sent without Content-Encoding "
                       f"({raw} of {entry['samples']} samples)"})
     if entry["success_rate"] < 1.0:

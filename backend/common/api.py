@@ -41,6 +41,8 @@ class Operation:
     errors: list[int] = field(default_factory=list)
     idempotent: bool = False  # accepts an Idempotency-Key header
     max_body: int | str | None = None  # the route's own body limit (bytes or a config key); None = global
+    upload: str | None = None  # multipart/form-data with one file part of this name (the view reads it)
+    produces: tuple[str, ...] = ()  # success media types other than JSON (e.g. image bytes)
 
 
 OPERATIONS: dict[str, Operation] = {}
@@ -56,7 +58,8 @@ def api_route(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
               response: type[BaseModel] | None = None, status: int = 200,
               roles: Iterable[str] | None = None, errors: Iterable[int] = (),
               headers: Mapping[str, str] | None = None, idempotency: bool = True,
-              max_body: int | str | None = None) -> Callable:
+              max_body: int | str | None = None, upload: str | None = None,
+              produces: Iterable[str] = ()) -> Callable:
     """Register `fn` on `bp`; pass it `body=`/`query=` models and require one of `roles` if given.
 
     roles=None is public; roles=ROLES is any signed-in account, available as `current_actor()`.
@@ -66,7 +69,8 @@ def api_route(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
     Response (cached views, 304s) returns that instead. Signed-in state-changing routes accept an
     `Idempotency-Key` (backend.idempotency) unless `idempotency=False`. Upload routes declare
     `max_body=` (bytes, or a config key holding them) to accept bodies over MAX_CONTENT_LENGTH
-    (backend.common.http explains how the limit is enforced).
+    (backend.common.http explains how the limit is enforced); `upload="file"` documents a
+    multipart body with that file part and `produces=("image/webp", ...)` a binary success body.
     """
     allowed = tuple(str(r) for r in roles) if roles is not None else None
 
@@ -75,7 +79,8 @@ def api_route(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
         idempotent = idempotency and allowed is not None and method.upper() in STATE_CHANGING
         op = OPERATIONS[endpoint] = Operation(
             endpoint, method.lower(), summary, [bp.name], body, query, response, status, allowed,
-            _error_codes(errors, body, query, allowed, idempotent), idempotent, max_body)
+            _error_codes(errors, body, query, allowed, idempotent), idempotent, max_body, upload,
+            tuple(produces))
         if max_body is not None:
             ROUTE_BODY_LIMITS[endpoint] = max_body
 

@@ -71,8 +71,11 @@ class Chef(db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     booking_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     created_at: Mapped[dt.datetime] = created_at_column()
+    # The profile picture: an image asset of the chef's account (backend/assets/references.py).
+    avatar_asset_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("assets.id", ondelete="SET NULL"))
 
     __table_args__ = (
+        Index("ix_chefs_avatar_asset_id", "avatar_asset_id"),  # the FK's SET NULL on asset delete
         CheckConstraint("price_per_session >= 0", name="price_non_negative"),
         CheckConstraint("rating >= 0 AND rating <= 5", name="rating_range"),
         # Listing: active chefs, by each sort, keyset on (sort column, id).

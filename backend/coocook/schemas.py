@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, Field
 
@@ -33,6 +34,9 @@ class ChefUpdateIn(PatchSchema):
     location: str | None = Field(None, min_length=1, max_length=120)
     price_per_session: float | None = Field(None, ge=0, le=100_000)
     is_active: bool | None = None
+    avatar_asset_id: UUID | None = None  # an image asset of the chef's account; null removes the avatar
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"avatar_asset_id"})
 
 
 class BookingIn(BodySchema):
@@ -68,6 +72,8 @@ class ChefOut(BaseModel):
     rating: float
     rating_count: int
     booking_count: int
+    avatar_asset_id: str | None = None
+    avatar_url: str | None = None
 
 
 class ReviewSummary(BaseModel):

@@ -71,7 +71,13 @@ def build_document(app: Flask) -> dict[str, Any]:
         if op.body is not None:
             item["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": {"$ref": REF.format(model=op.body.__name__)}}}}
+        if op.upload is not None:
+            item["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": [op.upload],
+                "properties": {op.upload: {"type": "string", "format": "binary"}}}}}}
         ok: dict[str, Any] = {"description": "Success"}
+        if op.produces:
+            ok["content"] = {kind: {"schema": {"type": "string", "format": "binary"}} for kind in op.produces}
         if op.response is not None:
             ok["content"] = {"application/json": {"schema": {"$ref": REF.format(model=op.response.__name__)}}}
         item["responses"][str(op.status)] = ok

@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0012_exports"
-down_revision = "0009_notifications"
+down_revision = "0011_assets"
 branch_labels = None
 depends_on = None
 

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, true, tuple_, union_all, update
 from sqlalchemy.sql import Select
 
+from backend.assets.references import asset_urls, check_reference
 from backend.auth.models import User
 from backend.caching import invalidate
 from backend.common.actor import Actor
@@ -51,7 +52,7 @@ SORTS = {
     "newest": (CHEFS.created_at, True),
 }
 LIST_COLUMNS = (CHEFS.id, CHEFS.name, CHEFS.cuisine_type, CHEFS.location, CHEFS.price_per_session, CHEFS.rating,
-                CHEFS.rating_count, CHEFS.booking_count)
+                CHEFS.rating_count, CHEFS.booking_count, CHEFS.avatar_asset_id)
 DETAIL_COLUMNS = (*LIST_COLUMNS, CHEFS.bio, CHEFS.is_active, CHEFS.user_id, CHEFS.created_at)
 LATEST_REVIEWS = 5
 
@@ -74,10 +75,10 @@ CHEF_DETAIL = (
 
 def chef_item(row: Any) -> dict:
     """A chef row (LIST_COLUMNS first) as the list shows it."""
-    id_, name, cuisine_type, location, price, rating, rating_count, booking_count = row[:8]
+    id_, name, cuisine_type, location, price, rating, rating_count, booking_count, avatar = row[:9]
     return {"id": id_, "name": name, "cuisine_type": cuisine_type, "location": location,
             "price_per_session": price, "rating": round(rating, 2), "rating_count": rating_count,
-            "booking_count": booking_count}
+            "booking_count": booking_count, "avatar_asset_id": avatar, "avatar_url": asset_urls(avatar)["url"]}
 
 
 def _conditions(cuisine: bool, location: bool, min_rating: bool, max_price: bool) -> list:
@@ -205,12 +206,26 @@ def get_chef(chef_id: int) -> dict:
                                 "created_at": r.reviewed_at, "reviewer_name": r.reviewer_name} for r in reviews]}
 
 
+def forget_avatar(asset_id: str, owner_id: int) -> None:
+    """`asset_deleted` hook: the FK cleared the avatar (SET NULL); drop the cached pages that showed it.
+
+    An avatar is always an asset of the chef's own account, so the chef is the one the owner has.
+    """
+    with read_connection(db.engine) as conn:
+        chef_id = conn.execute(select(CHEFS.id).where(CHEFS.user_id == owner_id)).scalar()
+    if chef_id is not None:
+        invalidate("chefs", f"chef:{chef_id}")
+
+
 def update_chef(actor: Actor, chef_id: int, changes: dict) -> dict:
     """Edit a chef profile: its owner or an admin; anyone else sees 404. Invalidates its caches."""
     with write_transaction(db.session) as session:
         owner = session.execute(select(Chef.user_id).where(Chef.id == chef_id)).first()
         if owner is None or (not actor.is_admin and owner.user_id != actor.id):
             raise NotFound("chef not found", code="chef_not_found")
+        if "avatar_asset_id" in changes:  # an image asset of the chef's own account (422 otherwise)
+            changes["avatar_asset_id"] = check_reference(session, actor, changes["avatar_asset_id"], owner.user_id,
+                                                         "avatar_asset_id")
         if changes:
             session.execute(update(Chef).where(Chef.id == chef_id).values(**changes))
         row = session.execute(select(*DETAIL_COLUMNS).where(Chef.id == chef_id)).one()

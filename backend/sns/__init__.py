@@ -1,0 +1,2 @@
+"""SNS automation (stub while building)."""
+from backend.sns import models  # noqa: F401

@@ -114,7 +114,7 @@ def rotate_key(actor: Actor, key_id: int) -> dict[str, Any]:
         full, row = _insert(tx, actor.id, old.name, flags, now)
         ends = now + grace
         tx.execute(update(ApiKey).where(ApiKey.id == key_id).values(expires_at=ends, replaced_by_id=row.id))
-    publish("api_key_changed", user_id=actor.id, key_id=key_id, prefix=old.prefix, name=old.name,
+    publish("api_key_changed", user_id=actor.id, key_id=key_id, prefix=old.prefix, key_name=old.name,
             action="rotated", new_key_id=row.id, new_prefix=row.prefix, grace_until=ends.isoformat() + "Z")
     return {**item(row), "key": full, "replaces": {"id": key_id, "prefix": old.prefix, "expires_at": ends}}
 
@@ -128,4 +128,4 @@ def revoke_key(actor: Actor, key_id: int) -> None:
         if row is None:
             raise NotFound("API key not found", code="api_key_not_found")
         tx.execute(update(ApiKey).where(ApiKey.id == key_id).values(revoked_at=now))
-    publish("api_key_changed", user_id=actor.id, key_id=key_id, prefix=row.prefix, name=row.name, action="revoked")
+    publish("api_key_changed", user_id=actor.id, key_id=key_id, prefix=row.prefix, key_name=row.name, action="revoked")

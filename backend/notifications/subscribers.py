@@ -69,12 +69,12 @@ def on_password_changed(user_id: int, **_: Any) -> None:
            "If this was not you, reset your password and contact support.", {})
 
 
-def on_api_key_changed(user_id: int, key_id: int, prefix: str, name: str, action: str, **extra: Any) -> None:
+def on_api_key_changed(user_id: int, key_id: int, prefix: str, key_name: str, action: str, **extra: Any) -> None:
     """One of the account's API keys was rotated or revoked: its owner."""
     if action == "rotated":
-        body = f"Key {prefix} ({name}) was replaced; it keeps working until {extra.get('grace_until')}."
+        body = f"Key {prefix} ({key_name}) was replaced; it keeps working until {extra.get('grace_until')}."
     else:
-        body = f"Key {prefix} ({name}) no longer works."
+        body = f"Key {prefix} ({key_name}) no longer works."
     notify([user_id], T.API_KEY_CHANGED, f"Your API key was {action}", body,
            {"key_id": key_id, "prefix": prefix, "action": action, **extra})
 

@@ -107,13 +107,16 @@ def rotate_key(actor: Actor, key_id: int) -> dict[str, Any]:
                          .where(ApiKey.id == key_id, ApiKey.user_id == actor.id, *_live(now))).first()
         if old is None:
             raise NotFound("API key not found", code="api_key_not_found")
-        if old.expires_at is not None:
+        ends = now + grace
+        # Conditional on "not rotated yet": of two concurrent rotations (PostgreSQL re-checks the
+        # WHERE after the first commits) only one issues a replacement; the other is a 409.
+        first = update(ApiKey).where(ApiKey.id == key_id, ApiKey.expires_at.is_(None)).values(expires_at=ends)
+        if old.expires_at is not None or not tx.execute(first).rowcount:
             raise Conflict("this key was already rotated; rotate its replacement", code="already_rotated")
         flags = {"scope_read": old.scope_read, "scope_write": old.scope_write,
                  "scope_admin": old.scope_admin and actor.is_admin}
         full, row = _insert(tx, actor.id, old.name, flags, now)
-        ends = now + grace
-        tx.execute(update(ApiKey).where(ApiKey.id == key_id).values(expires_at=ends, replaced_by_id=row.id))
+        tx.execute(update(ApiKey).where(ApiKey.id == key_id).values(replaced_by_id=row.id))
     publish("api_key_changed", user_id=actor.id, key_id=key_id, prefix=old.prefix, key_name=old.name,
             action="rotated", new_key_id=row.id, new_prefix=row.prefix, grace_until=ends.isoformat() + "Z")
     return {**item(row), "key": full, "replaces": {"id": key_id, "prefix": old.prefix, "expires_at": ends}}

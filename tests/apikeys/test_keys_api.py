@@ -135,3 +135,25 @@ def test_bad_bodies_are_422_naming_the_field(client, make_user):
         response = client.post(KEYS, json=body, headers=headers)
         assert response.status_code == 422, (body, response.get_json())
         assert field in str(response.get_json()["error"]["details"]), response.get_json()
+
+
+def test_concurrent_rotations_issue_one_replacement(app, client, db, make_user, make_key):
+    import threading
+
+    user, headers = make_user()
+    old, _ = make_key(headers)
+    barrier = threading.Barrier(5)
+    codes: list[int] = []
+
+    def rotate():
+        barrier.wait()
+        codes.append(app.test_client().post(f"{KEYS}/{old['id']}/rotate", headers=headers).status_code)
+
+    threads = [threading.Thread(target=rotate) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(codes) == [200, 409, 409, 409, 409]
+    live = db.session.execute(select(ApiKey.id).where(ApiKey.user_id == user["id"])).scalars().all()
+    assert len(live) == 2  # the old key (in its grace period) and exactly one replacement

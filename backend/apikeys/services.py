@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 
 from backend.apikeys import keys
 from backend.apikeys.models import ApiKey, Scope
@@ -67,16 +67,24 @@ def create_key(actor: Actor, name: str, scopes: list[str]) -> dict[str, Any]:
     return {**item(row), "key": full}
 
 
+# Built once (bindparams) and run as Core on the session's connection (no ORM execute round).
+_K = ApiKey.__table__.c
+_LIVE = (_K.user_id == bindparam("owner"), _K.revoked_at.is_(None),
+         or_(_K.expires_at.is_(None), _K.expires_at > bindparam("now")))
+_PAGE = select(*[_K[c.key] for c in COLUMNS]).where(*_LIVE)
+LIST_PAGE = {False: _PAGE.order_by(_K.id.desc()).limit(bindparam("limit")),
+             True: _PAGE.where(_K.id < bindparam("before")).order_by(_K.id.desc()).limit(bindparam("limit"))}
+LIST_COUNT = select(func.count()).select_from(ApiKey.__table__).where(*_LIVE)
+
+
 def list_keys(actor: Actor, per_page: int, cursor: str | None) -> dict[str, Any]:
     """The actor's live keys, newest first (keyset pages on the (user_id, id) index); two statements."""
-    now = utcnow()
-    where = [ApiKey.user_id == actor.id, *_live(now)]
-    query = select(*COLUMNS).where(*where)
+    params: dict[str, Any] = {"owner": actor.id, "now": utcnow(), "limit": per_page + 1}
     if cursor:
-        (before,) = decode_cursor(cursor, "api_keys", [cursor_id])
-        query = query.where(ApiKey.id < before)
-    rows = db.session.execute(query.order_by(ApiKey.id.desc()).limit(per_page + 1)).all()
-    total = db.session.execute(select(func.count()).select_from(ApiKey).where(*where)).scalar_one()
+        (params["before"],) = decode_cursor(cursor, "api_keys", [cursor_id])
+    conn = db.session.connection()
+    rows = conn.execute(LIST_PAGE[bool(cursor)], params).all()
+    total = conn.execute(LIST_COUNT, params).scalar_one()
     next_cursor = None
     if len(rows) > per_page:
         rows = rows[:per_page]

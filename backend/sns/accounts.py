@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.common.actor import Actor
@@ -50,15 +50,22 @@ def create_account(actor: Actor, platform: str, handle: str, credential: str) ->
     return {"id": account_id, "platform": platform, "handle": handle, "has_credential": True, "created_at": now}
 
 
+# Built once (bindparams) and run as Core on the session's connection, like the post list (posts.py).
+_A = SnsAccount.__table__.c
+_PAGE = select(*[_A[c.key] for c in COLUMNS]).where(_A.owner_id == bindparam("owner"))
+LIST_PAGE = {False: _PAGE.order_by(_A.id.desc()).limit(bindparam("limit")),
+             True: _PAGE.where(_A.id < bindparam("before")).order_by(_A.id.desc()).limit(bindparam("limit"))}
+LIST_COUNT = select(func.count()).select_from(SnsAccount.__table__).where(_A.owner_id == bindparam("owner"))
+
+
 def list_accounts(actor: Actor, per_page: int, cursor: str | None) -> dict[str, Any]:
     """The actor's accounts, newest first (keyset on the (owner_id, id) index); two statements."""
-    query = select(*COLUMNS).where(SnsAccount.owner_id == actor.id)
+    params: dict[str, Any] = {"owner": actor.id, "limit": per_page + 1}
     if cursor:
-        (before,) = decode_cursor(cursor, "sns_accounts", [cursor_id])
-        query = query.where(SnsAccount.id < before)
-    rows = db.session.execute(query.order_by(SnsAccount.id.desc()).limit(per_page + 1)).all()
-    total = db.session.execute(select(func.count()).select_from(SnsAccount)
-                               .where(SnsAccount.owner_id == actor.id)).scalar_one()
+        (params["before"],) = decode_cursor(cursor, "sns_accounts", [cursor_id])
+    conn = db.session.connection()
+    rows = conn.execute(LIST_PAGE[bool(cursor)], params).all()
+    total = conn.execute(LIST_COUNT, params).scalar_one()
     next_cursor = None
     if len(rows) > per_page:
         rows = rows[:per_page]

@@ -9,9 +9,10 @@ post or account is a 404.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 
 from backend.common.actor import Actor
 from backend.common.models import utcnow
@@ -71,20 +72,39 @@ def create_post(actor: Actor, account_id: int, content: str, media: list[str],
     return item(row)
 
 
+# The owner's list is the domain's hot read: its statements are built once per filter combination
+# (bindparams, no construction or cache-key generation per request) and run as Core on the session's
+# connection (no ORM execute round). Measured (docs/performance.md, "API keys and SNS automation"):
+# ~3.9 -> ~1.5 ms CPU a request in process on the SCALE=large seed.
+_POSTS = SnsPost.__table__
+_P = _POSTS.c
+_COLS = [_P[c.key] for c in COLUMNS]
+
+
+def _list_statements(status: bool, account: bool, cursor: bool):
+    where = [_P.owner_id == bindparam("owner")]
+    if status:
+        where.append(_P.status == bindparam("status"))
+    if account:
+        where.append(_P.account_id == bindparam("account"))
+    page_where = [*where, _P.id < bindparam("before")] if cursor else where
+    page = select(*_COLS).where(*page_where).order_by(_P.id.desc()).limit(bindparam("limit"))
+    return page, select(func.count()).select_from(_POSTS).where(*where)
+
+
+LIST_STATEMENTS = {key: _list_statements(*key) for key in itertools.product((False, True), repeat=3)}
+
+
 def list_posts(actor: Actor, status: str | None, account_id: int | None, per_page: int,
                cursor: str | None) -> dict[str, Any]:
     """The actor's posts, newest first; two statements on the owner (, status) or account index."""
-    where = [SnsPost.owner_id == actor.id]
-    if status is not None:
-        where.append(SnsPost.status == status)
-    if account_id is not None:
-        where.append(SnsPost.account_id == account_id)
-    query = select(*COLUMNS).where(*where)
+    params: dict[str, Any] = {"owner": actor.id, "status": status, "account": account_id, "limit": per_page + 1}
     if cursor:
-        (before,) = decode_cursor(cursor, "sns_posts", [cursor_id])
-        query = query.where(SnsPost.id < before)
-    rows = db.session.execute(query.order_by(SnsPost.id.desc()).limit(per_page + 1)).all()
-    total = db.session.execute(select(func.count()).select_from(SnsPost).where(*where)).scalar_one()
+        (params["before"],) = decode_cursor(cursor, "sns_posts", [cursor_id])
+    page, count = LIST_STATEMENTS[(status is not None, account_id is not None, bool(cursor))]
+    conn = db.session.connection()
+    rows = conn.execute(page, params).all()
+    total = conn.execute(count, params).scalar_one()
     next_cursor = None
     if len(rows) > per_page:
         rows = rows[:per_page]

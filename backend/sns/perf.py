@@ -13,8 +13,10 @@ from backend.common.domain import API_PREFIX
 from scripts.perf_spec import Context, Endpoint, GetJson, LoadAction, fixed
 
 
-def discover(ctx: Context, get_json: GetJson) -> None:
-    """The demo user's post ids and a cursor a few pages deep."""
+def _prepare(ctx: Context, get_json: GetJson) -> None:
+    """The signed-in user's post ids and a cursor 100 posts deep (once; runs after sign-in)."""
+    if "sns_post_ids" in ctx.state:
+        return
     page = get_json("/sns/posts?per_page=100", ctx.token)
     ctx.state["sns_post_ids"] = [p["id"] for p in page["items"]] or [1]
     ctx.state["sns_cursor"] = page["next_cursor"] or ""
@@ -31,8 +33,9 @@ PROFILE = [
     Endpoint("sns_posts_scheduled", "GET", "/sns/posts", 60, fixed("/sns/posts?status=scheduled"), auth=True,
              is_list=True),
     Endpoint("sns_posts_deep", "GET", "/sns/posts", 60,
-             lambda ctx, i: (f"/sns/posts?{urlencode({'cursor': ctx.state['sns_cursor']})}", None), auth=True),
-    Endpoint("sns_post_detail", "GET", "/sns/posts/{post_id}", 40, _post, auth=True),
+             lambda ctx, i: (f"/sns/posts?{urlencode({'cursor': ctx.state['sns_cursor']})}", None), auth=True,
+             prepare=_prepare),
+    Endpoint("sns_post_detail", "GET", "/sns/posts/{post_id}", 40, _post, auth=True, prepare=_prepare),
     Endpoint("sns_accounts", "GET", "/sns/accounts", 40, fixed("/sns/accounts"), auth=True, is_list=True),
 ]
 

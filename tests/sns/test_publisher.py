@@ -50,8 +50,22 @@ def test_due_posts_are_published_through_the_webhook_once(webhook_app, webhook, 
     assert run(webhook_app)["claimed"] == 0 and len(webhook.requests) == 1  # never twice
     for other, expected in ((later, "scheduled"), (draft, "draft")):
         assert client.get(f"{POSTS}/{other['id']}", headers=headers).get_json()["status"] == expected
-    with webhook_app.app_context():
-        assert PERIODIC["sns.publish_due"].run is tasks.publish_due_periodic
+    assert PERIODIC["sns.publish_due"].run is tasks.publish_due_periodic
+
+
+def test_the_worker_schedules_the_publisher_every_minute_and_it_runs_in_an_app_context(app, client, make_user):
+    import datetime as dt
+
+    from backend.jobs.extension import Jobs
+
+    huey = Jobs.state(app).huey
+    (task,) = [t for t in huey._registry.periodic_tasks if t.name == "sns.publish_due"]
+    assert task.validate_datetime(dt.datetime(2026, 1, 1, 12, 34))  # minute="*": due every minute
+    _, headers = make_user()
+    acc = account(client, headers)
+    p = post(client, headers, acc["id"], scheduled_at=PAST)
+    task.execute()  # what the consumer runs on schedule (no app context of its own)
+    assert client.get(f"{POSTS}/{p['id']}", headers=headers).get_json()["status"] == "published"
 
 
 def test_a_transient_failure_is_retried_with_the_same_idempotency_key(webhook_app, webhook, make_user):

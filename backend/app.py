@@ -45,6 +45,8 @@ def load_config(app: Flask, config: Mapping[str, Any] | str | None) -> None:
     app.config["APP_ENV"] = (name or os.environ.get("APP_ENV") or "development").lower()
     if app.config["APP_ENV"] == "production" and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET):
         raise RuntimeError("production refuses the default SECRET_KEY: set SECRET_KEY in the environment")
+    if app.config["APP_ENV"] == "production" and not app.config.get("SECRETS_KEYS"):
+        raise RuntimeError("production refuses the derived development SECRETS_KEYS: set SECRETS_KEYS (Fernet keys)")
 
 
 def register_extensions(app: Flask) -> None:

@@ -212,6 +212,20 @@ class BaseConfig:
     ASSETS_S3_SECRET_ACCESS_KEY = env_str("ASSETS_S3_SECRET_ACCESS_KEY")
     ASSETS_S3_PREFIX = env_str("ASSETS_S3_PREFIX", "")
     ASSETS_PUBLIC_URL = env_str("ASSETS_PUBLIC_URL", "")  # absolute base of asset URLs (a CDN); empty = relative
+    # Secrets at rest (backend/common/secrets.py): comma-separated Fernet keys, newest first; unset
+    # outside production = a key derived from SECRET_KEY. `flask keys rotate` re-encrypts in batches.
+    SECRETS_KEYS = env_str("SECRETS_KEYS")
+    # API keys (backend/apikeys): a rotated key keeps working this long; last_used_at is written at
+    # most once per this many seconds per key (not on every request).
+    APIKEY_ROTATE_GRACE_SECONDS = env_int("APIKEY_ROTATE_GRACE_SECONDS", 86400)
+    APIKEY_LAST_USED_SECONDS = env_int("APIKEY_LAST_USED_SECONDS", 60)
+    APIKEY_MAX_PER_USER = env_int("APIKEY_MAX_PER_USER", 20)
+    # SNS automation (backend/sns): due posts claimed per periodic run, how long a claim holds a post
+    # (a crashed worker's posts are retried after it), publish attempts before a post fails.
+    SNS_PUBLISH_BATCH = env_int("SNS_PUBLISH_BATCH", 50)
+    SNS_CLAIM_SECONDS = env_int("SNS_CLAIM_SECONDS", 300)
+    SNS_MAX_ATTEMPTS = env_int("SNS_MAX_ATTEMPTS", 3)
+    SNS_RETRY_SECONDS = env_int("SNS_RETRY_SECONDS", 60)
 
 
 class DevelopmentConfig(BaseConfig):

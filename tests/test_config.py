@@ -52,7 +52,8 @@ def test_production_refuses_to_start_without_a_secret(tmp_path):
 
 
 def test_production_starts_with_a_real_secret_and_development_with_the_default(tmp_path):
-    ok = start(tmp_path, APP_ENV="production", SECRET_KEY="a-real-secret-" + "x" * 32)
+    ok = start(tmp_path, APP_ENV="production", SECRET_KEY="a-real-secret-" + "x" * 32,
+               SECRETS_KEYS="bE9hZGVkLXRlc3Qta2V5LWZvci1zZWNyZXRzLWF0LXI=")
     assert ok.returncode == 0, ok.stderr
     dev = start(tmp_path, APP_ENV="development")
     assert dev.returncode == 0, dev.stderr
@@ -67,6 +68,7 @@ def test_create_app_production_refuses_default_secret(tmp_path, secret):
 
 def test_create_app_production_accepts_a_real_secret(tmp_path):
     app = create_app({"APP_ENV": "production", "SECRET_KEY": "s3cret-" * 6,
+                      "SECRETS_KEYS": "bE9hZGVkLXRlc3Qta2V5LWZvci1zZWNyZXRzLWF0LXI=",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
                       "CACHE_GENERATIONS_PATH": str(tmp_path / "gen")})
     assert app.config["APP_ENV"] == "production"

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 
 
 class Role(StrEnum):
@@ -40,6 +40,8 @@ class Actor:
 
 Authenticator = Callable[[Iterable[str]], Actor]
 KEY = "actor.authenticator"
+KEY_AUTHENTICATOR = "actor.api_key_authenticator"
+API_KEY_HEADER = "X-API-Key"
 
 
 def set_authenticator(app: Flask, authenticate: Authenticator) -> None:
@@ -47,9 +49,21 @@ def set_authenticator(app: Flask, authenticate: Authenticator) -> None:
     app.extensions[KEY] = authenticate
 
 
+def set_api_key_authenticator(app: Flask, authenticate: Authenticator) -> None:
+    """Install the function that authenticates requests sending `X-API-Key`; the apikeys domain does this."""
+    app.extensions[KEY_AUTHENTICATOR] = authenticate
+
+
 def require_actor(roles: Iterable[str]) -> Actor:
-    """The signed-in actor of this request, allowed one of `roles` (raises 401/403)."""
-    return current_app.extensions[KEY](roles)
+    """The signed-in actor of this request, allowed one of `roles` (raises 401/403).
+
+    A request with an `X-API-Key` header goes to the API-key authenticator when one is installed
+    (it also enforces the key's scopes); every other request to the bearer-token one.
+    """
+    extensions = current_app.extensions
+    if API_KEY_HEADER in request.headers and KEY_AUTHENTICATOR in extensions:
+        return extensions[KEY_AUTHENTICATOR](roles)
+    return extensions[KEY](roles)
 
 
 def current_actor() -> Actor:

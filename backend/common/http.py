@@ -37,7 +37,7 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("Content-Security-Policy", "frame-ancestors 'none'"),
 )
 SERVER_TIMING_MODES = ("all", "admin", "off")
-CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-API-Key"]
 CORS_METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"]
 CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Server-Timing"]
 CORS_MAX_AGE = 600  # seconds a browser may reuse a preflight answer

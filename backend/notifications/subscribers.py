@@ -75,6 +75,16 @@ def on_password_changed(user_id: int, **_: Any) -> None:
            "If this was not you, reset your password and contact support.", {})
 
 
+def on_api_key_changed(user_id: int, key_id: int, prefix: str, key_name: str, action: str, **extra: Any) -> None:
+    """One of the account's API keys was rotated or revoked: its owner."""
+    if action == "rotated":
+        body = f"Key {prefix} ({key_name}) was replaced; it keeps working until {extra.get('grace_until')}."
+    else:
+        body = f"Key {prefix} ({key_name}) no longer works."
+    notify([user_id], T.API_KEY_CHANGED, f"Your API key was {action}", body,
+           {"key_id": key_id, "prefix": prefix, "action": action, **extra})
+
+
 def on_admin_alert(title: str, body: str = "", data: dict[str, Any] | None = None, **_: Any) -> None:
     """Something operators must see: every admin, through the fan-out job."""
     enqueue_fanout({"audience": "admins"}, {"type": str(T.ADMIN_ALERT), "title": title, "body": body,

@@ -85,7 +85,7 @@ def build_document(app: Flask) -> dict[str, Any]:
             item["responses"][str(code)] = {"description": STATUS_TEXT.get(code, "Error"), "content": {
                 "application/json": {"schema": {"$ref": REF.format(model="Error")}}}}
         if op.roles is not None:
-            item["security"] = [{"bearerAuth": []}]
+            item["security"] = [{"bearerAuth": []}, {"apiKeyAuth": []}]
             item["x-roles"] = list(op.roles)
         paths.setdefault(path, {})[op.method] = item
     return {
@@ -93,5 +93,7 @@ def build_document(app: Flask) -> dict[str, Any]:
         "info": {"title": "SoftFactory platform API", "version": "1.0.0"},
         "paths": dict(sorted(paths.items())),
         "components": {"schemas": schemas, "securitySchemes": {
-            "bearerAuth": {"type": "http", "scheme": "bearer", "description": "token from POST /auth/login"}}},
+            "bearerAuth": {"type": "http", "scheme": "bearer", "description": "token from POST /auth/login"},
+            "apiKeyAuth": {"type": "apiKey", "in": "header", "name": "X-API-Key",
+                           "description": "key from POST /api-keys (scopes: read = GET, write = changes, admin)"}}},
     }

@@ -2,7 +2,7 @@
 
 - `wsgi.ClientLimit`: the default limit per client, as WSGI middleware in front of everything
   (the L1 cache answers repeat GETs before Flask, so a Flask hook would never see those hits).
-  The client is the bearer token's holder when a token is sent (keyed on a hash of the token: no
+  The client is the bearer token's (or X-API-Key's) holder when one is sent (keyed on a hash of it: no
   database statement per request), else the IP; a per-IP ceiling above it stops an attacker from
   minting a fresh bucket per request with random tokens.
 - `routes`: stricter Flask-Limiter limits on login and registration, per IP and per account.

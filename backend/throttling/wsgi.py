@@ -38,7 +38,8 @@ def _limits(text: str, prefix: str = "") -> list[Limit]:
 class ClientLimit:
     """WSGI middleware: a limit per client (token holder, else IP) and a ceiling per IP.
 
-    The client is `tok:<16 hex of SHA-256 of the token>` with a bearer token, else `ip:<address>`
+    The client is `tok:<16 hex of SHA-256 of the token>` with a bearer token (or an X-API-Key: the
+    key is hashed the same way, no database look-up), else `ip:<address>`
     (backend/throttling/keys.py). A request without a token is keyed on its IP already,
     so it counts against the client limit only (the ceiling is higher). Every response gets
     X-RateLimit-Limit/-Remaining/-Reset for the client's (first) limit unless the app already set
@@ -63,7 +64,7 @@ class ClientLimit:
     def __call__(self, environ: dict, start_response: Callable):
         """Count the request; answer 429 when a limit is spent, else pass it on with the headers."""
         now = time()
-        token = bearer_token(environ.get("HTTP_AUTHORIZATION"))
+        token = bearer_token(environ.get("HTTP_AUTHORIZATION")) or environ.get("HTTP_X_API_KEY")
         if token is None:
             slots, whos = self.anonymous, ("ip:" + (environ.get("REMOTE_ADDR") or "unknown"),)
         else:

@@ -57,7 +57,7 @@ def test_path_parameters_match_the_url_map(document):
 def test_protected_operations_declare_bearer_auth(document):
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     create = document["paths"][f"{API}/coocook/bookings"]["post"]
-    assert create["security"] == [{"bearerAuth": []}]
+    assert create["security"] == [{"bearerAuth": []}, {"apiKeyAuth": []}]
     assert "security" not in document["paths"][f"{API}/coocook/chefs"]["get"]
 
 

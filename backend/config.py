@@ -7,6 +7,7 @@ mapping override any key, which is how tests point one app at SQLite and another
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,6 +189,12 @@ class BaseConfig:
     EVENTS_HEARTBEAT_SECONDS = env_float("EVENTS_HEARTBEAT_SECONDS", 15.0)
     EVENTS_POLL_SECONDS = env_float("EVENTS_POLL_SECONDS", 0.2)  # one query per tick for all open streams
     EVENTS_MAX_STREAMS_PER_USER = env_int("EVENTS_MAX_STREAMS_PER_USER", 20)  # per event-server process
+    # Metrics (backend/observability/metrics.py): prometheus_client multiprocess files, one directory per
+    # host shared by web, events and worker; the gunicorn master serves them on METRICS_BIND.
+    METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
+    METRICS_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", env_str("METRICS_DIR", str(INSTANCE_DIR / "prometheus")))
+    # Traces (backend/observability/tracing.py): off by default; nothing of OpenTelemetry is imported when off.
+    ENABLE_OPENTELEMETRY = env_bool("ENABLE_OPENTELEMETRY", False)
 
 
 class DevelopmentConfig(BaseConfig):
@@ -220,6 +227,8 @@ class TestingConfig(BaseConfig):
     INSIGHT_DIR = None  # in-process only; a test that checks cross-worker sharing passes a tmp dir
     JOBS_IMMEDIATE = True  # jobs run inside enqueue; the worker tests pass a queue file and turn this off
     JOBS_RETRY_BACKOFF = 0.0
+    # One metrics directory per test process (prometheus_client reads it from the environment once).
+    METRICS_DIR = os.path.join(tempfile.gettempdir(), f"sf-test-metrics-{os.getpid()}")
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "testing": TestingConfig}

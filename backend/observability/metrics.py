@@ -30,10 +30,10 @@ from flask import Flask, g, request
 
 from backend.observability import multiproc, signals
 from backend.observability.routes import UNMATCHED, RouteNames
+from backend.observability.tally import Tally, register
 
 log = logging.getLogger(__name__)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-REFRESH_SECONDS = 1.0
 _last = threading.local()  # (endpoint, statements, db ms) of the request this thread is answering
 
 
@@ -58,26 +58,18 @@ class Children:
 
 
 class RequestMetrics:
-    """WSGI middleware: count, time and classify every request; refresh the pool figures now and then."""
+    """WSGI middleware: count, time and classify every request into this process's tally."""
 
-    def __init__(self, wsgi_app: Callable, app: Flask, refresh: Callable[[], None]):
-        from backend.observability import families as f
-
+    def __init__(self, wsgi_app: Callable, app: Flask, tally: Tally):
         self.wsgi_app = wsgi_app
-        self.app = app
-        self.refresh = refresh
         self.route = RouteNames(app)
-        self.in_flight = f.http_in_flight
-        self.count, self.duration = Children(f.http_requests), Children(f.http_duration)
-        self.statements, self.db_seconds = Children(f.db_statements), Children(f.db_seconds)
-        self.cache, self.not_modified = Children(f.cache_requests), Children(f.not_modified)
+        self.tally = tally
         self.l1_installed = getattr(app.extensions.get("caching"), "l1", None) is not None
-        self.next_refresh = 0.0
 
     def __call__(self, environ: dict, start_response: Callable):
         """Answer through the app, then record what happened (never raising into the response)."""
         started = time.perf_counter()
-        self.in_flight.inc()
+        self.tally.active += 1
         seen: list[str] = []
 
         def start(status: str, headers: list, exc_info=None):
@@ -88,15 +80,14 @@ class RequestMetrics:
         try:
             return self.wsgi_app(environ, start)
         finally:
+            self.tally.active -= 1
             try:
-                self.record(environ, seen[-1] if seen else "500", started)
+                self.record(environ, seen[-1] if seen else "500", time.perf_counter() - started)
             except Exception:  # metrics must never cost a response
                 log.exception("metrics: could not record a request")
 
-    def record(self, environ: dict, status: str, started: float) -> None:
+    def record(self, environ: dict, status: str, seconds: float) -> None:
         """Count one answered request (called by `__call__`)."""
-        now = time.perf_counter()
-        self.in_flight.dec()
         last = _last.value
         method = environ.get("REQUEST_METHOD", "")
         if method not in METHODS:
@@ -106,53 +97,41 @@ class RequestMetrics:
         else:
             endpoint, statements, db_ms = last
             route = self.route(endpoint)
-        self.count(method, route, status[0] + "xx").inc()
-        self.duration(method, route).observe(now - started)
-        if statements:
-            self.statements(route).inc(statements)
-            self.db_seconds(route).inc(db_ms / 1000.0)
         cache = environ.get("sf.cache")
-        if cache is not None:
-            self.record_cache(cache, status)
-        if now >= self.next_refresh:
-            self.next_refresh = now + REFRESH_SECONDS
-            self.refresh()
+        self.tally.add(method, route, status[0] + "xx", seconds, statements, db_ms / 1000.0,
+                       self.cache_items(cache, status) if cache is not None else ())
 
-    def record_cache(self, cache: str, status: str) -> None:
-        """L1 hit; or an L1 miss that the view cache then hit or missed; 304s by layer."""
+    def cache_items(self, cache: str, status: str) -> tuple[tuple[str, str], ...]:
+        """L1 hit; or an L1 miss that the view cache then hit or missed; a 304 by the layer that gave it."""
         if cache == "l1":
-            self.cache("l1", "hit").inc()
-            if status.startswith("304"):
-                self.not_modified("l1").inc()
-            return
+            return (("l1", "hit"), ("304", "l1")) if status.startswith("304") else (("l1", "hit"),)
         if cache not in ("hit", "miss"):
-            return  # "off": caching disabled
-        if self.l1_installed:
-            self.cache("l1", "miss").inc()
-        self.cache("view", cache).inc()
-        if status.startswith("304"):
-            self.not_modified("view").inc()
+            return ()  # "off": caching disabled
+        items = (("l1", "miss"), ("view", cache)) if self.l1_installed else (("view", cache),)
+        return (*items, ("304", "view")) if status.startswith("304") else items
 
 
 class PoolFigures:
-    """Copies the pool's status and the insight's checkout/wait counters into the metrics."""
+    """Copies the pool's status and the insight's checkout/wait counters into the metrics (each flush)."""
 
     def __init__(self, engine: Any, insight: Any):
         from backend.observability import families as f
 
         self.engine, self.insight, self.f = engine, insight, f
         self.seen = {"checkouts": 0, "waits": 0, "wait_ms": 0.0, "timeouts": 0}
+        self.reported: dict[str, int] = {}
 
     def __call__(self) -> None:
-        """Pool gauges now; counters by the increase since the last call."""
+        """Pool gauges when they changed; counters by the increase since the last call."""
         from backend.observability.pool import pool_status
 
         f = self.f
         status = pool_status(self.engine)
         for state in ("size", "checked_out", "overflow"):
             value = status.get(state)
-            if value is not None:
+            if value is not None and self.reported.get(state) != value:
                 f.db_pool.labels(state).set(value)
+                self.reported[state] = value
         if self.insight is None:
             return
         pool = dict(self.insight.pool)
@@ -237,11 +216,16 @@ class Metrics:
             # A process that exits drops its live gauges (gunicorn's child_exit also covers killed workers).
             atexit.register(lambda pid=os.getpid(): multiproc.mark_dead(pid) if os.getpid() == pid else None)
             Metrics._signals_installed = True
+        from backend.observability import families
+
         with app.app_context():
             engine = db.engine
         QueryTiming.state(app).request_observers.append(_observe)
         app.after_request(_cache_state)
-        middleware = RequestMetrics(app.wsgi_app, app, PoolFigures(engine, app.extensions.get(InsightExtension.key)))
+        tally = Tally(families, float(app.config.get("METRICS_FLUSH_SECONDS", 1.0)),
+                      PoolFigures(engine, app.extensions.get(InsightExtension.key)))
+        register(tally)
+        middleware = RequestMetrics(app.wsgi_app, app, tally)
         app.wsgi_app = middleware
         app.extensions[self.key] = middleware
         return middleware

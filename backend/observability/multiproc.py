@@ -22,12 +22,14 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "instance" / "prometheus"
 DEFAULT_BIND = "127.0.0.1:9100"
+STARTED = "started"
 _PID = re.compile(r"_(\d+)\.db$")
 _scrape: dict[str, Any] = {}
 
@@ -49,7 +51,24 @@ def configure(directory: str | os.PathLike | None = None) -> Path:
         path = Path(directory or os.environ.get("METRICS_DIR") or DEFAULT_DIR)
         os.environ[ENV] = str(path)
     path.mkdir(parents=True, exist_ok=True)
+    if read_started(path) is None:
+        mark_started(path)
     return path
+
+
+def mark_started(directory: Path) -> None:
+    """Write the start marker (throughput figures are counted from it)."""
+    tmp = directory / f".{STARTED}.{os.getpid()}"
+    tmp.write_text(repr(time.time()))
+    os.replace(tmp, directory / STARTED)
+
+
+def read_started(directory: Path) -> float | None:
+    """When the metrics in `directory` began (the marker), or None."""
+    try:
+        return float((directory / STARTED).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _alive(pid: int) -> bool:
@@ -71,6 +90,7 @@ def prepare(directory: Path) -> int:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
                 removed += 1
+    mark_started(directory)
     return removed
 
 

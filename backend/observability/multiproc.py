@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,11 @@ def configure(directory: str | os.PathLike | None = None) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     if read_started(path) is None:
         mark_started(path)
+    # prometheus_client chose its value class when first imported; if something imported it before the
+    # directory was set, switch it now, before our families are made (theirs keep the in-memory values).
+    values = sys.modules.get("prometheus_client.values")
+    if values is not None and values.ValueClass is values.MutexValue:
+        values.ValueClass = values.MultiProcessValue()
     return path
 
 

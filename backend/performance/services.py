@@ -26,6 +26,7 @@ from flask import current_app
 from backend.observability import readout
 from backend.observability.insight import get_insight
 from backend.observability.multiproc import ENV
+from backend.observability.tally import flush_process
 
 MIN_REQUESTS = 5
 SLOW_P95_MS = 250.0
@@ -36,7 +37,7 @@ MIN_CALLS = 3
 JOB_FAILURE_RATE = 0.1
 TOP_SLOW = 5
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
-_SQLITE_SCAN = re.compile(r"^\s*SCAN (?:TABLE )?(\w+)(?!.*\bUSING (?:COVERING )?INDEX\b)")
+_SQLITE_SCAN = re.compile(r"^\s*SCAN (?:TABLE )?(?!CONSTANT ROW)(\w+)(?!.*\bUSING (?:COVERING )?INDEX\b)")
 _PG_SEQ = re.compile(r"Seq Scan on (?:\w+\.)?(\w+)")
 
 
@@ -62,6 +63,7 @@ def _pool(merged: dict[str, Any]) -> dict[str, Any]:
 def metrics() -> dict[str, Any]:
     """Per-endpoint latency percentiles, throughput, error rates and DB share; caches, providers, jobs, pool."""
     directory = _directory()
+    flush_process()  # this worker's last second too (the others' files are at most METRICS_FLUSH_SECONDS behind)
     out = readout.summary(directory) if directory and os.path.isdir(directory) else _empty()
     out["pool"] = _pool(get_insight().merged())
     return out

@@ -24,7 +24,9 @@ import argparse
 import json
 import statistics
 import tempfile
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import psutil
@@ -96,6 +98,25 @@ def summarise(runs: dict[str, dict[str, list[float]]], baseline: str, floor: str
     return out
 
 
+def otlp_sink() -> tuple[ThreadingHTTPServer, str]:
+    """A loopback OTLP/HTTP collector that accepts and drops every export (so traces' export cost is paid)."""
+
+    class Sink(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
 def parse_variant(text: str) -> tuple[str, dict[str, str]]:
     """`name:KEY=value,KEY=value` as (name, overrides)."""
     name, _, assignments = text.partition(":")
@@ -114,6 +135,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="name:KEY=value,... (the first is the baseline)")
     ap.add_argument("--uncached", action="store_true", help="CACHE_TYPE=NullCache on every variant")
     ap.add_argument("--floor", action="store_true", help="also measure the bare-Flask floor each round (ratios)")
+    ap.add_argument("--otlp-sink", action="store_true",
+                    help="run a loopback OTLP collector that drops spans; OTEL_EXPORTER_OTLP_ENDPOINT points at it")
     ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("-d", "--duration", type=int, default=3)
     ap.add_argument("-c", "--connections", type=int, default=50)
@@ -124,6 +147,8 @@ def main(argv: list[str] | None = None) -> None:
     base = {"DATABASE_URL": args.database_url, "INSIGHT_DIR": str(workdir / "insight")}
     if args.uncached:
         base["CACHE_TYPE"] = "NullCache"
+    if args.otlp_sink:
+        sink, base["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp_sink()
     servers: dict[str, Gunicorn] = {}
     for name, extra in args.variant:
         env = {**base, "CACHE_GENERATIONS_PATH": str(workdir / f"gen-{name}"),

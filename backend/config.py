@@ -193,6 +193,7 @@ class BaseConfig:
     # host shared by web, events and worker; the gunicorn master serves them on METRICS_BIND.
     METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
     METRICS_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", env_str("METRICS_DIR", str(INSTANCE_DIR / "prometheus")))
+    METRICS_FLUSH_SECONDS = env_float("METRICS_FLUSH_SECONDS", 1.0)  # each process writes its counts this often
     # Traces (backend/observability/tracing.py): off by default; nothing of OpenTelemetry is imported when off.
     ENABLE_OPENTELEMETRY = env_bool("ENABLE_OPENTELEMETRY", False)
 

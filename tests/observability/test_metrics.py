@@ -139,3 +139,20 @@ def test_metrics_off_installs_nothing(database_url, tmp_path):
     while layer is not None:
         assert not isinstance(layer, RequestMetrics)
         layer = getattr(layer, "wsgi_app", None) or getattr(layer, "app", None)
+
+
+def test_the_job_worker_reports_queue_depth_and_rows(database_url, tmp_path, make_user):
+    from backend.observability.metrics import refresh_jobs
+    from tests.conftest import wipe
+
+    queued = make_app(database_url, tmp_path, JOBS_IMMEDIATE=False, JOBS_QUEUE_URL=f"sqlite:///{tmp_path / 'q.db'}")
+    try:
+        user, _ = make_user("user")
+        with queued.app_context():
+            for _ in range(3):
+                job_services.enqueue("test.metrics_job", {}, user["id"])
+        refresh_jobs(queued)
+        assert value("sf_job_queue_depth") == 3
+        assert value("sf_job_rows", status="queued") == 3 and value("sf_job_rows", status="running") == 0
+    finally:
+        wipe(queued)

@@ -29,7 +29,7 @@ from typing import Any
 from flask import Flask, g, request
 
 from backend.observability import multiproc, signals
-from backend.observability.routes import UNMATCHED, RouteNames
+from backend.observability.routes import RouteNames
 from backend.observability.tally import Tally, register
 
 log = logging.getLogger(__name__)
@@ -58,18 +58,17 @@ class Children:
 
 
 class RequestMetrics:
-    """WSGI middleware: count, time and classify every request into this process's tally."""
+    """WSGI middleware: count and time every request into this process's tally."""
 
-    def __init__(self, wsgi_app: Callable, app: Flask, tally: Tally):
+    def __init__(self, wsgi_app: Callable, tally: Tally):
         self.wsgi_app = wsgi_app
-        self.route = RouteNames(app)
         self.tally = tally
-        self.l1_installed = getattr(app.extensions.get("caching"), "l1", None) is not None
 
     def __call__(self, environ: dict, start_response: Callable):
         """Answer through the app, then record what happened (never raising into the response)."""
         started = time.perf_counter()
-        self.tally.active += 1
+        tally = self.tally
+        tally.active += 1
         seen: list[str] = []
 
         def start(status: str, headers: list, exc_info=None):
@@ -80,35 +79,18 @@ class RequestMetrics:
         try:
             return self.wsgi_app(environ, start)
         finally:
-            self.tally.active -= 1
+            tally.active -= 1
             try:
-                self.record(environ, seen[-1] if seen else "500", time.perf_counter() - started)
+                last = _last.value
+                method = environ.get("REQUEST_METHOD")
+                key = (method if method in METHODS else "OTHER", last[0] if last else None,
+                       seen[-1][:3] if seen else "500", environ.get("sf.cache"))
+                if last is None:
+                    tally.add(key, time.perf_counter() - started, 0, 0.0)
+                else:
+                    tally.add(key, time.perf_counter() - started, last[1], last[2] / 1000.0)
             except Exception:  # metrics must never cost a response
                 log.exception("metrics: could not record a request")
-
-    def record(self, environ: dict, status: str, seconds: float) -> None:
-        """Count one answered request (called by `__call__`)."""
-        last = _last.value
-        method = environ.get("REQUEST_METHOD", "")
-        if method not in METHODS:
-            method = "OTHER"
-        if last is None:
-            route, statements, db_ms = UNMATCHED, 0, 0.0
-        else:
-            endpoint, statements, db_ms = last
-            route = self.route(endpoint)
-        cache = environ.get("sf.cache")
-        self.tally.add(method, route, status[0] + "xx", seconds, statements, db_ms / 1000.0,
-                       self.cache_items(cache, status) if cache is not None else ())
-
-    def cache_items(self, cache: str, status: str) -> tuple[tuple[str, str], ...]:
-        """L1 hit; or an L1 miss that the view cache then hit or missed; a 304 by the layer that gave it."""
-        if cache == "l1":
-            return (("l1", "hit"), ("304", "l1")) if status.startswith("304") else (("l1", "hit"),)
-        if cache not in ("hit", "miss"):
-            return ()  # "off": caching disabled
-        items = (("l1", "miss"), ("view", cache)) if self.l1_installed else (("view", cache),)
-        return (*items, ("304", "view")) if status.startswith("304") else items
 
 
 class PoolFigures:
@@ -222,10 +204,12 @@ class Metrics:
             engine = db.engine
         QueryTiming.state(app).request_observers.append(_observe)
         app.after_request(_cache_state)
+        l1 = getattr(app.extensions.get("caching"), "l1", None)
         tally = Tally(families, float(app.config.get("METRICS_FLUSH_SECONDS", 1.0)),
-                      PoolFigures(engine, app.extensions.get(InsightExtension.key)))
+                      PoolFigures(engine, app.extensions.get(InsightExtension.key)), route=RouteNames(app),
+                      l1_installed=l1 is not None)
         register(tally)
-        middleware = RequestMetrics(app.wsgi_app, app, tally)
+        middleware = RequestMetrics(app.wsgi_app, tally)
         app.wsgi_app = middleware
         app.extensions[self.key] = middleware
         return middleware

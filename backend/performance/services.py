@@ -69,7 +69,7 @@ def metrics() -> dict[str, Any]:
     return out
 
 
-def _finding(kind: str, severity: str, subject: str, message: str, **evidence: Any) -> dict[str, Any]:
+def _finding(kind: str, severity: str, subject: str, message: str, evidence: dict[str, Any]) -> dict[str, Any]:
     return {"kind": kind, "severity": severity, "subject": subject, "message": message, "evidence": evidence}
 
 
@@ -83,8 +83,8 @@ def slow_endpoints(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out.append(_finding("slow_endpoint", severity, f"{r['method']} {r['route']}",
                             f"p95 {r['p95_ms']:.1f} ms over {r['requests']} requests "
                             f"({r['db_share']:.0%} of it in the database)",
-                            **{k: r[k] for k in ("requests", "p50_ms", "p95_ms", "p99_ms", "mean_ms", "db_share",
-                                                 "db_statements_per_request", "error_rate")}))
+                            {k: r[k] for k in ("requests", "p50_ms", "p95_ms", "p99_ms", "mean_ms", "db_share",
+                                               "db_statements_per_request", "error_rate")}))
     return out
 
 
@@ -109,8 +109,8 @@ def full_scans(slow: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         mean = entry["total_ms"] / count
         out.append(_finding("full_scan", "critical" if mean >= 4 * SLOW_P95_MS else "warning", ", ".join(tables),
                             f"{entry['count']} slow executions (mean {mean:.1f} ms) read {', '.join(tables)} in full",
-                            statement_id=key, sql=entry["sql"], plan=entry.get("plan"), count=entry["count"],
-                            mean_ms=round(mean, 3), max_ms=round(entry["max_ms"], 3)))
+                            {"statement_id": key, "sql": entry["sql"], "plan": entry.get("plan"),
+                             "count": entry["count"], "mean_ms": round(mean, 3), "max_ms": round(entry["max_ms"], 3)}))
     return out
 
 
@@ -123,9 +123,9 @@ def n_plus_one(endpoints: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         if ep.get("statements_max", 0) >= N_PLUS_ONE_STATEMENTS or mean >= N_PLUS_ONE_STATEMENTS / 2:
             out.append(_finding("n_plus_one", "warning", name,
                                 f"up to {ep['statements_max']} statements in one request (mean {mean:.1f})",
-                                requests=ep.get("requests", 0), statements_mean=round(mean, 2),
-                                statements_max=ep.get("statements_max", 0),
-                                db_ms_per_request=round(ep.get("db_ms", 0.0) / requests, 3)))
+                                {"requests": ep.get("requests", 0), "statements_mean": round(mean, 2),
+                                 "statements_max": ep.get("statements_max", 0),
+                                 "db_ms_per_request": round(ep.get("db_ms", 0.0) / requests, 3)}))
     return out
 
 
@@ -137,7 +137,7 @@ def pool_waits(pool: dict[str, Any]) -> list[dict[str, Any]]:
     share = pool["waits"] / max(1, pool["checkouts"])
     return [_finding("pool_waits", severity, "database pool",
                      f"{pool['waits']} of {pool['checkouts']} checkouts waited (mean {pool['wait_ms_mean']} ms, "
-                     f"{pool['timeouts']} timed out)", wait_share=round(share, 4), **pool)]
+                     f"{pool['timeouts']} timed out)", {"wait_share": round(share, 4), **pool})]
 
 
 def provider_findings(providers: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -148,10 +148,10 @@ def provider_findings(providers: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if failing:
             out.append(_finding("provider_failing", "critical" if p["breaker"] == "open" else "warning", p["provider"],
                                 f"{p['provider']}: {p['error_rate'] or 0:.0%} of {p['calls']} calls failed, "
-                                f"breaker {p['breaker']}", **p))
+                                f"breaker {p['breaker']}", dict(p)))
         if p["calls"] >= MIN_CALLS and (p["p95_ms"] or 0) >= PROVIDER_SLOW_P95_MS:
             out.append(_finding("provider_slow", "warning", p["provider"],
-                                f"{p['provider']}: p95 {p['p95_ms']:.0f} ms over {p['calls']} calls", **p))
+                                f"{p['provider']}: p95 {p['p95_ms']:.0f} ms over {p['calls']} calls", dict(p)))
     return out
 
 
@@ -162,7 +162,7 @@ def job_findings(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         attempts = sum(j["outcomes"].values())
         if attempts >= MIN_CALLS and j["failure_rate"] >= JOB_FAILURE_RATE:
             out.append(_finding("job_failing", "warning", j["kind"],
-                                f"{j['kind']}: {j['failure_rate']:.0%} of {attempts} attempts failed", **j))
+                                f"{j['kind']}: {j['failure_rate']:.0%} of {attempts} attempts failed", dict(j)))
     return out
 
 

@@ -124,3 +124,17 @@ def test_quantiles_interpolate_within_the_bucket_like_histogram_quantile():
     assert quantile(0.99, buckets) == pytest.approx(0.1 + 0.9 * 0.9)
     assert quantile(0.5, [(0.01, 0.0), (float("inf"), 0.0)]) is None
     assert quantile(0.99, [(0.01, 1.0), (float("inf"), 10.0)]) == 0.01  # past the last bound: at least that
+
+
+def test_a_failing_job_kind_is_a_finding(client, make_user):
+    from backend.jobs import services as job_services
+    from tests.observability.test_metrics import OUTCOMES
+
+    user, admin = make_user("admin")
+    OUTCOMES[:] = ["fail", "fail", "fail"]
+    with client.application.app_context():
+        for _ in range(3):
+            job_services.enqueue("test.metrics_job", {}, user["id"])
+    body = client.get(f"{BASE}/bottlenecks", headers=admin).get_json()
+    finding = next(f for f in body["findings"] if f["kind"] == "job_failing" and f["subject"] == "test.metrics_job")
+    assert finding["evidence"]["outcomes"]["failed"] >= 3 and finding["evidence"]["kind"] == "test.metrics_job"

@@ -100,11 +100,15 @@ def on_exit(server):
 # app's modules in the master, and every worker forked after a HUP would inherit the old code.
 def _load_multiproc():
     import importlib.util
+    import sys
 
+    if "sf_multiproc" in sys.modules:  # a HUP re-reads this file: keep the module that holds the scrape server
+        return sys.modules["sf_multiproc"]
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "backend", "observability", "multiproc.py")
     spec = importlib.util.spec_from_file_location("sf_multiproc", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    sys.modules["sf_multiproc"] = module
     return module
 
 

@@ -60,7 +60,8 @@ drain_seconds = float(os.environ.get("DRAIN_SECONDS", "").strip()
 
 
 def when_ready(server):
-    """Install the drain (called before the first workers are forked, so they inherit the flag path)."""
+    """Start the metrics scrape server; install the drain (called before the first workers are forked)."""
+    _start_metrics(server)
     if drain_seconds <= 0:
         return
     flag = os.path.join(tempfile.gettempdir(), f"softfactory-draining-{os.getpid()}")
@@ -92,3 +93,60 @@ def on_exit(server):
     flag = os.environ.get("SF_DRAIN_FLAG")
     if flag and os.path.exists(flag):
         os.unlink(flag)
+
+
+# --- Metrics and traces (backend/observability: multiproc.py, tracing.py) -------------------------------
+# The multiprocess helper is loaded by file path: importing the `backend` package here would keep the
+# app's modules in the master, and every worker forked after a HUP would inherit the old code.
+def _load_multiproc():
+    import importlib.util
+    import sys
+
+    if "sf_multiproc" in sys.modules:  # a HUP re-reads this file: keep the module that holds the scrape server
+        return sys.modules["sf_multiproc"]
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "backend", "observability", "multiproc.py")
+    spec = importlib.util.spec_from_file_location("sf_multiproc", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules["sf_multiproc"] = module
+    return module
+
+
+_multiproc = _load_multiproc()
+# Set PROMETHEUS_MULTIPROC_DIR now, before anything imports prometheus_client; workers inherit it.
+metrics_dir = _multiproc.configure() if _multiproc.enabled() else None
+metrics_bind = os.environ.get("METRICS_BIND", _multiproc.DEFAULT_BIND)
+
+
+def on_starting(server):
+    """A clean metrics directory per start: files of processes that are gone are removed."""
+    if metrics_dir is not None:
+        removed = _multiproc.prepare(metrics_dir)
+        server.log.info("metrics: %s (%d stale files removed)", metrics_dir, removed)
+
+
+def _start_metrics(server):
+    if metrics_dir is None:
+        return
+    try:
+        address = _multiproc.start_scrape_server(metrics_bind)
+    except OSError as exc:  # the port is taken (another server on this host): serve the API regardless
+        server.log.warning("metrics: no scrape server on %s: %s", metrics_bind, exc)
+        return
+    if address is not None:
+        server.log.info("metrics: /metrics on http://%s:%d (every process of this host)", *address)
+
+
+def post_fork(server, worker):
+    """In each worker: drop the master's scrape socket; set up tracing after the fork (its threads)."""
+    _multiproc.close_inherited_scrape_socket()
+    if os.environ.get("ENABLE_OPENTELEMETRY", "").strip().lower() in {"1", "true", "yes", "on"}:
+        from backend.observability.tracing import setup_provider
+
+        setup_provider()
+
+
+def child_exit(server, worker):
+    """A worker is gone (exited or killed): drop its live gauges (in flight, pool) from the metrics."""
+    if metrics_dir is not None:
+        _multiproc.mark_dead(worker.pid)

@@ -19,3 +19,28 @@ backlog = 2048
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "warning")
 preload_app = False
+
+
+# Metrics: the same per-host multiprocess directory as the API (served by the API master's METRICS_BIND).
+def _load_multiproc():
+    import importlib.util
+    import sys
+
+    if "sf_multiproc" in sys.modules:  # a HUP re-reads this file: keep the module that holds the scrape server
+        return sys.modules["sf_multiproc"]
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "backend", "observability", "multiproc.py")
+    spec = importlib.util.spec_from_file_location("sf_multiproc", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules["sf_multiproc"] = module
+    return module
+
+
+_multiproc = _load_multiproc()
+metrics_dir = _multiproc.configure() if _multiproc.enabled() else None
+
+
+def child_exit(server, worker):
+    """A worker is gone: drop its live gauges."""
+    if metrics_dir is not None:
+        _multiproc.mark_dead(worker.pid)

@@ -7,6 +7,7 @@ mapping override any key, which is how tests point one app at SQLite and another
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,6 +227,13 @@ class BaseConfig:
     SNS_CLAIM_SECONDS = env_int("SNS_CLAIM_SECONDS", 300)
     SNS_MAX_ATTEMPTS = env_int("SNS_MAX_ATTEMPTS", 3)
     SNS_RETRY_SECONDS = env_int("SNS_RETRY_SECONDS", 60)
+    # Metrics (backend/observability/metrics.py): prometheus_client multiprocess files, one directory per
+    # host shared by web, events and worker; the gunicorn master serves them on METRICS_BIND.
+    METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
+    METRICS_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", env_str("METRICS_DIR", str(INSTANCE_DIR / "prometheus")))
+    METRICS_FLUSH_SECONDS = env_float("METRICS_FLUSH_SECONDS", 1.0)  # each process writes its counts this often
+    # Traces (backend/observability/tracing.py): off by default; nothing of OpenTelemetry is imported when off.
+    ENABLE_OPENTELEMETRY = env_bool("ENABLE_OPENTELEMETRY", False)
 
 
 class DevelopmentConfig(BaseConfig):
@@ -262,6 +270,8 @@ class TestingConfig(BaseConfig):
     JOBS_IMMEDIATE = env_bool("JOBS_IMMEDIATE", True)  # jobs run inside enqueue; worker tests turn it off
     JOBS_RETRY_BACKOFF = 0.0
     DASHBOARD_VIEWS_FLUSH_SECONDS = 0.0  # tests flush the chef-view counter themselves
+    # One metrics directory per test process (prometheus_client reads it from the environment once).
+    METRICS_DIR = os.path.join(tempfile.gettempdir(), f"sf-test-metrics-{os.getpid()}")
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "testing": TestingConfig}

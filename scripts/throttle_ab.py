@@ -23,31 +23,17 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-import psutil
-
-from scripts.ratio import errors, wrk
+from scripts.ab import paired_rounds, summarise
 from scripts.server import Gunicorn, free_port, server_env
 
 HIGH = {"RATELIMIT_ENABLED": "true", "RATELIMIT_DEFAULT": "10000000 per minute",
         "RATELIMIT_PER_IP": "10000000 per minute", "RATELIMIT_LOGIN_PER_IP": "100000 per minute",
         "RATELIMIT_LOGIN_PER_ACCOUNT": "100000 per minute"}
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of these processes and their children (gunicorn master and workers)."""
-    total = 0.0
-    for pid in pids:
-        proc = psutil.Process(pid)
-        for each in [proc, *proc.children(recursive=True)]:
-            times = each.cpu_times()
-            total += times.user + times.system
-    return total
 
 
 def own_redis(workdir: Path) -> tuple[subprocess.Popen, str]:
@@ -90,43 +76,26 @@ def main() -> None:
     servers = {name: Gunicorn(server_env({**base, **extra, "CACHE_GENERATIONS_PATH": str(workdir / f"gen-{name}")},
                                          drop=("CACHE_TYPE", "REDIS_URL", "RATELIMIT_STORAGE_URI")))
                for name, extra in variants.items()}
-    rps: dict[str, list[float]] = {name: [] for name in variants}
-    cpu_us: dict[str, list[float]] = {name: [] for name in variants}
-    failures = 0
     try:
         for server in servers.values():
             server.start()
-        for server in servers.values():  # warm every worker's caches and connections first
-            wrk(server.base + args.path, args.connections, 2)
-        names = list(variants)
-        for round_no in range(args.rounds):
-            order = names[round_no % 3:] + names[:round_no % 3]
-            for name in order:
-                pids = [servers[name].proc.pid] + ([redis_proc.pid] if name == "redis" else [])
-                before = cpu_seconds(pids)
-                run = wrk(servers[name].base + args.path, args.connections, args.duration)
-                cpu_us[name].append((cpu_seconds(pids) - before) / max(1, run["requests"]) * 1e6)
-                failures += errors(run)
-                rps[name].append(run["rps"])
-            print(f"round {round_no + 1}: " + "  ".join(f"{n} {rps[n][-1]:.0f}/s {cpu_us[n][-1]:.0f} us"
-                                                        for n in names), flush=True)
+        runs, failures = paired_rounds(servers, args.path, args.rounds, args.duration, args.connections,
+                                       extra_pids={"redis": [redis_proc.pid]}, log=lambda line: print(line, flush=True))
     finally:
         for server in servers.values():
             server.stop()
         redis_proc.terminate()
         redis_proc.wait(timeout=10)
+    summary = summarise(runs, "off")
     results = {"path": args.path, "uncached": args.uncached, "rounds": args.rounds, "duration_s": args.duration,
-               "errors": failures, "median_rps": {n: statistics.median(v) for n, v in rps.items()},
-               "median_cpu_us_per_request": {n: statistics.median(v) for n, v in cpu_us.items()}, "cost": {}}
+               "errors": failures, "median_rps": summary["median_rps"],
+               "median_cpu_us_per_request": summary["median_cpu_us_per_request"], "cost": summary["cost"]}
     off_cpu = results["median_cpu_us_per_request"]["off"]
-    for name in ("memory", "redis"):
-        costs = sorted(1 - a / b for a, b in zip(rps[name], rps["off"], strict=True))
-        extra = results["median_cpu_us_per_request"][name] - off_cpu
-        results["cost"][name] = {"median": statistics.median(costs), "min": costs[0], "max": costs[-1],
-                                 "cpu_us_per_request": extra, "cpu_share": extra / off_cpu}
-        print(f"{name}: median cost {results['cost'][name]['median']:+.1%} of off's req/s "
-              f"(rounds {costs[0]:+.1%} .. {costs[-1]:+.1%}); CPU {extra:+.1f} us per request "
-              f"({extra / off_cpu:+.1%} of off's {off_cpu:.0f} us)")
+    for name, cost in results["cost"].items():
+        print(f"{name}: median cost {cost['median']:+.1%} of off's req/s "
+              f"(rounds {cost['min']:+.1%} .. {cost['max']:+.1%}); "
+              f"CPU {cost['cpu_us_per_request']:+.1f} us per request "
+              f"({cost['cpu_share']:+.1%} of off's {off_cpu:.0f} us)")
     print(json.dumps(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))

@@ -121,5 +121,6 @@ class ResponseL1:
             headers.append(("Server-Timing", server_timing(0, 0.0, (time.perf_counter() - started) * 1000, "hit")))
         if endpoint:
             self.request_done(endpoint, 0, 0.0)
+        environ["sf.cache"] = "l1"  # for the metrics middleware outside (observability.metrics)
         start_response(status, headers)
         return [data]

@@ -16,6 +16,8 @@ from typing import Any
 
 import pybreaker
 
+from backend.observability import signals
+
 log = logging.getLogger(__name__)
 REDIS_RETRY_AFTER = 5.0
 
@@ -101,9 +103,18 @@ class SharedStorage(pybreaker.CircuitBreakerStorage):
         self._redis(lambda r: r.set(self._key("opened_at"), when.timestamp()), lambda: None)
 
 
+class StateSignal(pybreaker.CircuitBreakerListener):
+    """Tells observability (metrics) about each state change of a breaker."""
+
+    def state_change(self, cb: pybreaker.CircuitBreaker, old_state: Any, new_state: Any) -> None:
+        """Forward the new state's name (closed, open, half-open)."""
+        signals.breaker_state(cb.name, getattr(new_state, "name", str(new_state)))
+
+
 def make_breaker(name: str, failures: int, reset_seconds: float, redis_client: Any = None,
                  prefix: str = "sf:", exclude: list | None = None) -> pybreaker.CircuitBreaker:
     """A breaker that opens after `failures` consecutive failures and half-opens after `reset_seconds`."""
     storage = SharedStorage(redis_client, f"{prefix}breaker:{name}") if redis_client is not None else None
     return pybreaker.CircuitBreaker(fail_max=max(1, failures), reset_timeout=reset_seconds, name=name,
-                                    state_storage=storage, exclude=exclude or [], throw_new_error_on_trip=False)
+                                    state_storage=storage, exclude=exclude or [], throw_new_error_on_trip=False,
+                                    listeners=[StateSignal()])

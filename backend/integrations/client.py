@@ -35,6 +35,7 @@ from backend.integrations.errors import (
 )
 from backend.integrations.settings import ProviderSettings
 from backend.integrations.watchdog import POOL_CLASSES, deadline
+from backend.observability import signals
 
 log = logging.getLogger(__name__)
 IDEMPOTENT_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}
@@ -109,32 +110,39 @@ class OutboundClient:
         data = orjson.dumps(json) if json is not None else None
         started = time.monotonic()
         ends = started + self.settings.deadline
+        attempts = [0]
 
         def attempt() -> bytes:
+            attempts[0] += 1
             return self._attempt(method, path, params, sent_headers, data, ends)
 
         retrying = Retrying(
             retry=retry_if_exception(lambda exc: isinstance(exc, _Transient) and retryable),
             wait=self._wait, stop=lambda rs: self._stop(rs, ends), sleep=self.sleep, reraise=True,
             before_sleep=lambda rs: self._log_retry(rs, method, path))
-        try:
-            body = retrying(attempt)
-        except _Transient as exc:
-            error = exc.error
-            if time.monotonic() >= ends and not isinstance(exc.error, ProviderHTTPError):
-                error = ProviderTimeout(self.name, f"{self.name} did not answer within {self.settings.deadline:g} s")
-            self._note(started, error)
-            raise error from None
-        except ProviderError as exc:
-            self._note(started, exc)
-            raise
-        self._note(started, None)
+        # The span (traces on) adds W3C `traceparent` to sent_headers before the first attempt.
+        with signals.outbound_span(self.name, method, path, sent_headers):
+            try:
+                body = retrying(attempt)
+            except _Transient as exc:
+                error = exc.error
+                if time.monotonic() >= ends and not isinstance(exc.error, ProviderHTTPError):
+                    error = ProviderTimeout(self.name,
+                                            f"{self.name} did not answer within {self.settings.deadline:g} s")
+                self._note(started, error, attempts[0])
+                raise error from None
+            except ProviderError as exc:
+                self._note(started, exc, attempts[0])
+                raise
+        self._note(started, None, attempts[0])
         return body
 
-    def _note(self, started: float, error: ProviderError | None) -> None:
-        """Keep this process's last call for GET /health/dependencies (one dict swap, no lock needed)."""
-        self.last_call = {"at": time.time(), "latency_ms": round((time.monotonic() - started) * 1000, 1),
+    def _note(self, started: float, error: ProviderError | None, attempts: int) -> None:
+        """Keep this process's last call for GET /health/dependencies (one dict swap, no lock needed); metrics."""
+        seconds = time.monotonic() - started
+        self.last_call = {"at": time.time(), "latency_ms": round(seconds * 1000, 1),
                           "error": error.message if error is not None else None}
+        signals.outbound_done(self.name, "ok" if error is None else error.code, seconds, attempts)
 
     def _headers(self, extra: dict | None, idempotency_key: str | None) -> dict:
         headers = {"Accept": "application/json", "Content-Type": "application/json", **(extra or {})}

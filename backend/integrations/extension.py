@@ -11,6 +11,7 @@ from backend.integrations.breaker import make_breaker
 from backend.integrations.client import OutboundClient
 from backend.integrations.errors import ProviderHTTPError
 from backend.integrations.settings import ProviderSpec, resolve
+from backend.observability import signals
 
 
 class IntegrationsState:
@@ -41,6 +42,7 @@ class IntegrationsState:
                     breaker = make_breaker(name, settings.breaker_failures, settings.breaker_reset, self.redis,
                                            self.config.get("CACHE_KEY_PREFIX", "sf:"), exclude=[ProviderHTTPError])
                     client = self.clients[name] = OutboundClient(settings, breaker)
+                    signals.breaker_state(name, breaker.current_state)  # once per process: its start value
         return client
 
     def status(self) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from backend.jobs.context import JobContext
 from backend.jobs.errors import JobAborted, JobFailed
 from backend.jobs.models import QUEUE_PRIORITY, Job, JobStatus
 from backend.jobs.registry import HANDLERS
+from backend.observability import signals
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +39,23 @@ def run_job(state: Any, job_id: str) -> None:
     with state.leases_lock:
         state.leases[job.id] = job.attempts
     started = time.monotonic()
+    outcome = "succeeded"
     try:
-        if handler is None:
-            raise JobFailed("unknown_kind", f"no handler for job kind {job.kind!r}")
-        ctx.emit("starting", {"attempt": job.attempts, "kind": job.kind})
-        result = handler.run(ctx, job.payload)
-        ctx.finish(result)
+        with signals.job_span(job.kind, job.id):  # a trace span per attempt when traces are on
+            if handler is None:
+                raise JobFailed("unknown_kind", f"no handler for job kind {job.kind!r}")
+            ctx.emit("starting", {"attempt": job.attempts, "kind": job.kind})
+            result = handler.run(ctx, job.payload)
+            ctx.finish(result)
         log.info("job %s (%s) succeeded in %.3f s, attempt %d", job.id, job.kind, time.monotonic() - started,
                  job.attempts)
     except JobAborted:
+        outcome = "aborted"
         log.info("job %s (%s) stopped: cancelled or taken over", job.id, job.kind)
     except Exception as exc:  # every failure ends in the row, never only in a log
-        _failed(state, job, exc, time.monotonic() - started)
+        outcome = _failed(state, job, exc, time.monotonic() - started)
     finally:
+        signals.job_done(job.kind, outcome, time.monotonic() - started)
         with state.leases_lock:
             if state.leases.get(job.id) == job.attempts:
                 del state.leases[job.id]
@@ -71,7 +76,8 @@ def classify(exc: BaseException) -> tuple[str, str, bool]:
     return "internal_error", "the job failed unexpectedly", False
 
 
-def _failed(state: Any, job: Job, exc: BaseException, seconds: float) -> None:
+def _failed(state: Any, job: Job, exc: BaseException, seconds: float) -> str:
+    """Record the failure (retry or final); returns the outcome for the metrics."""
     code, message, transient = classify(exc)
     error = {"code": code, "message": message[:500]}
     log_fn = log.exception if code == "internal_error" else log.warning
@@ -86,10 +92,12 @@ def _failed(state: Any, job: Job, exc: BaseException, seconds: float) -> None:
                                run_after=run_after, enqueued_at=utcnow(), error_code=code,
                                error_message=error["message"])
             state.send(job.id, QUEUE_PRIORITY[job.priority], delay)
-            return
+            return "retrying"
         store.append_event(job.id, "failed", {**error, "attempt": job.attempts}, fence=job.attempts,
                            status=JobStatus.FAILED.value, lease_until=None, finished_at=utcnow(),
                            error_code=code, error_message=error["message"])
     except JobAborted:
         log.info("job %s: failure not recorded, the job was cancelled or taken over", job.id)
+        return "aborted"
+    return "failed"
 

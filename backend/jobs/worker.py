@@ -17,6 +17,7 @@ from flask import Flask
 from huey.consumer import Consumer
 
 log = logging.getLogger("backend.jobs.worker")
+METRICS_SECONDS = 5.0
 
 
 def every(seconds: float, fn: Callable[[], object], stop: threading.Event, name: str) -> threading.Thread:
@@ -57,6 +58,10 @@ def start_loops(app: Flask, stop: threading.Event) -> None:
 
     every(state.timings.heartbeat, heartbeat, stop, "jobs-heartbeat")
     every(state.timings.reaper, reaper, stop, "jobs-reaper")
+    if app.config.get("METRICS_ENABLED"):  # queue depth and queued/running rows for /metrics
+        from backend.observability.metrics import refresh_jobs
+
+        every(METRICS_SECONDS, lambda: refresh_jobs(app), stop, "jobs-metrics")
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from flask import Flask, current_app, jsonify
 from flask_limiter import Limiter, RateLimitExceeded
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from backend.observability import signals
 from backend.throttling.keys import account_in_body, remote_ip
 from backend.throttling.wsgi import ClientLimit
 
@@ -76,6 +77,7 @@ def _drop_per_request_check(app: Flask) -> None:
 
 def _too_many(exc: RateLimitExceeded):
     """Flask-Limiter's 429 in the house error shape (its after_request hook adds the headers)."""
+    signals.rate_limited("route")
     limit = exc.limit.limit if exc.limit is not None else None
     body = {"error": {"code": "rate_limited", "message": f"rate limit exceeded: {exc.description}",
                       "details": {"limit": str(limit) if limit else exc.description, "remaining": 0}}}

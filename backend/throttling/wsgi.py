@@ -22,6 +22,7 @@ import orjson
 from limits import parse_many
 from werkzeug.wsgi import ClosingIterator
 
+from backend.observability import signals
 from backend.throttling.counters import Limit, MemoryWindows, SharedWindows
 from backend.throttling.keys import bearer_token, token_key
 
@@ -75,6 +76,7 @@ class ClientLimit:
         limits = self.limits
         for slot, (count, end) in zip(slots, counts, strict=True):
             if count > limits[slot].amount:
+                signals.rate_limited("client" if slot < self.n_client else "ip")
                 return self._after(self._refuse(start_response, limits[slot], end, now), now)
         first, (count, end) = limits[0], counts[0]
         headers = [("X-RateLimit-Limit", first.amount_text),

@@ -1,0 +1,5 @@
+"""Menu HTTP layer: parse -> call a service -> serialise."""
+
+from __future__ import annotations
+
+from backend.menu import models  # noqa: F401

@@ -127,6 +127,7 @@ class MenuModifier(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name_ko: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
     position: Mapped[str] = mapped_column(String(8), nullable=False, default=ModifierPosition.PREFIX.value)
+    romanization: Mapped[str] = mapped_column(String(80), nullable=False, default="")
     name_en: Mapped[str] = mapped_column(String(80), nullable=False)
     name_ja: Mapped[str] = mapped_column(String(80), nullable=False)
     name_zh: Mapped[str] = mapped_column(String(80), nullable=False)

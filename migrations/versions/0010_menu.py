@@ -57,6 +57,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name_ko", sa.String(length=40), nullable=False),
         sa.Column("position", sa.String(length=8), nullable=False),
+        sa.Column("romanization", sa.String(length=80), nullable=False),
         *[sa.Column(f"name_{lang}", sa.String(length=80), nullable=False) for lang in ("en", "ja", "zh")],
         *[sa.Column(f"note_{lang}", sa.String(length=200), nullable=False) for lang in ("en", "ja", "zh")],
         sa.Column("allergens", JSON, nullable=False),

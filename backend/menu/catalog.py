@@ -18,8 +18,6 @@ from typing import Any
 from sqlalchemy import select
 
 from backend.caching import response_cache
-from backend.database import read_connection
-from backend.extensions import db
 from backend.menu.models import LANGS, CanonicalMenu, MenuModifier, ModifierPosition
 
 CATALOG = "menu:catalog"  # generation namespace of everything identify answers from
@@ -79,11 +77,10 @@ class _Modifiers:
         self.prefixes: list[Modifier] = []
         self.suffixes: list[Modifier] = []
 
-    def current(self, generation: tuple[int, ...] | None, app_id: int) -> _Modifiers:
+    def current(self, conn: Any, generation: tuple[int, ...] | None, app_id: int) -> _Modifiers:
         if generation is None or generation != self._generation or app_id != self._app:
             with self._lock:
-                with read_connection(db.engine) as conn:
-                    rows = conn.execute(select(MenuModifier.__table__)).all()
+                rows = conn.execute(select(MenuModifier.__table__)).all()
                 mods = [Modifier(r.name_ko, r.position, r.romanization,
                                  {lang: getattr(r, f"name_{lang}") for lang in LANGS},
                                  {lang: getattr(r, f"note_{lang}") for lang in LANGS},
@@ -98,10 +95,9 @@ class _Modifiers:
 _MODIFIERS = _Modifiers()
 
 
-def exact(key: str) -> dict[str, Any] | None:
+def exact(conn: Any, key: str) -> dict[str, Any] | None:
     """The dish named exactly `key`, else None (one statement on the unique index)."""
-    with read_connection(db.engine) as conn:
-        row = conn.execute(select(*DISH_COLUMNS).where(CanonicalMenu.name_ko == key)).first()
+    row = conn.execute(select(*DISH_COLUMNS).where(CanonicalMenu.name_ko == key)).first()
     return dish_view(row) if row is not None else None
 
 
@@ -134,17 +130,16 @@ def _count(parts: tuple) -> int:
     return len(parts[0]) + len(parts[1])
 
 
-def by_modifiers(key: str, generation: tuple[int, ...] | None, app_id: int) -> dict[str, Any] | None:
+def by_modifiers(conn: Any, key: str, generation: tuple[int, ...] | None, app_id: int) -> dict[str, Any] | None:
     """A known base dish plus modifiers spelling `key`, composed; None when no split finds a dish.
 
     One statement for all candidate bases; the longest base wins (the most specific dish).
     """
-    mods = _MODIFIERS.current(generation, app_id)
+    mods = _MODIFIERS.current(conn, generation, app_id)
     candidates = decompositions(key, mods.prefixes, mods.suffixes)
     if not candidates:
         return None
-    with read_connection(db.engine) as conn:
-        rows = conn.execute(select(*DISH_COLUMNS).where(CanonicalMenu.name_ko.in_(sorted(candidates)))).all()
+    rows = conn.execute(select(*DISH_COLUMNS).where(CanonicalMenu.name_ko.in_(sorted(candidates)))).all()
     if not rows:
         return None
     base = max(rows, key=lambda r: (len(r.name_ko), -_count(candidates[r.name_ko])))

@@ -54,32 +54,38 @@ def identify(raw_name: str) -> dict[str, Any]:
 
 def _compute(key: str, generation: tuple[int, ...] | None) -> dict[str, Any]:
     cache = results()
-    dish = catalog.exact(key)
-    if dish is not None:
-        result = _answer(MatchType.EXACT, dish)
+    result = _known(key, generation)
+    if result is not None:
         cache.put(key, generation, result)
         return result
-    composed = catalog.by_modifiers(key, generation, id(current_app._get_current_object()))
-    if composed is not None:
-        result = _answer(MatchType.MODIFIER, composed["dish"], base=composed["base"], modifiers=composed["modifiers"])
-        cache.put(key, generation, result)
-        return result
-    stored = remembered(key)
-    if stored is not None:
-        cache.put(key, generation, stored)
-        return stored
     if not ai.configured():
         return _answer(MatchType.NONE, reason="ai_unavailable")
-    result = single_flight(key, lambda: remembered(key), lambda: _discover(key))
+    result = single_flight(key, lambda: _stored(key), lambda: _discover(key))
     cache.put(key, generation, result)
     return result
 
 
-def remembered(key: str) -> dict[str, Any] | None:
-    """The stored AI answer for `key` as an identify result, else None (one indexed statement)."""
+def _known(key: str, generation: tuple[int, ...] | None) -> dict[str, Any] | None:
+    """Stages 2-4 on one pooled connection (released before any provider call)."""
     with read_connection(db.engine) as conn:
-        row = conn.execute(select(MenuDiscovery.found, MenuDiscovery.answer)
-                           .where(MenuDiscovery.name_key == key)).first()
+        dish = catalog.exact(conn, key)
+        if dish is not None:
+            return _answer(MatchType.EXACT, dish)
+        composed = catalog.by_modifiers(conn, key, generation, id(current_app._get_current_object()))
+        if composed is not None:
+            return _answer(MatchType.MODIFIER, composed["dish"], base=composed["base"],
+                           modifiers=composed["modifiers"])
+        return remembered(conn, key)
+
+
+def _stored(key: str) -> dict[str, Any] | None:
+    with read_connection(db.engine) as conn:
+        return remembered(conn, key)
+
+
+def remembered(conn: Any, key: str) -> dict[str, Any] | None:
+    """The stored AI answer for `key` as an identify result, else None (one indexed statement)."""
+    row = conn.execute(select(MenuDiscovery.found, MenuDiscovery.answer).where(MenuDiscovery.name_key == key)).first()
     if row is None:
         return None
     return _from_answer(key, row.found, row.answer)

@@ -79,7 +79,7 @@ def complete_json(system: str, user: str, *, schema: type[Model],
     body = client.request_json("POST", "/chat/completions", idempotent=True, json={
         "model": llm_model(), "temperature": temperature, "response_format": {"type": "json_object"},
         "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}]})
-    content = _content(body)
+    content = _content(body, provider)
     instance = parse_answer(content, schema, provider)
     meta: dict[str, Any] = {"generator": "llm", "model": body.get("model") or llm_model()}
     if isinstance(body.get("usage"), dict):
@@ -100,14 +100,14 @@ def parse_answer(content: str, schema: type[Model], provider: str) -> Model:
     return _validate(_decode(content, provider), schema, provider)
 
 
-def _content(body: Any) -> str:
+def _content(body: Any, provider: str = NAME) -> str:
     """`choices[0].message.content` of a chat completion body."""
     try:
         content = body["choices"][0]["message"]["content"]
     except (TypeError, KeyError, IndexError):
-        raise _bad("a body without choices[0].message.content") from None
+        raise _bad("a body without choices[0].message.content", provider) from None
     if not isinstance(content, str) or not content.strip():
-        raise _bad("an empty message content")
+        raise _bad("an empty message content", provider)
     return content
 
 

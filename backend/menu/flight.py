@@ -8,8 +8,9 @@
    Waiters poll every 20 ms until MENU_AI_WAIT passes.
 3. Holding it, `check()` again (double-checked: the previous holder may have just stored the answer),
    and only then `call()`.
-4. A failed call leaves a short failure marker (MENU_AI_FAILURE_TTL) that the waiters behind it
-   answer with, instead of each calling a failing provider again.
+4. A failed call leaves a short failure marker (MENU_AI_FAILURE_TTL) that the requests already
+   waiting behind it answer with, instead of each calling a failing provider again. A request
+   that arrives after the failure ignores it and calls: failures are not cached.
 """
 
 from __future__ import annotations
@@ -72,18 +73,19 @@ def single_flight(key: str, check: Callable[[], Any], call: Callable[[], Any]) -
     found = check()
     if found is not None:
         return found
+    arrived = time.time()
     with _held(key) as failures:
         found = check()  # double-checked: the holder before us may have stored it
         if found is not None:
             return found
         failure = failures.get()
-        if failure is not None:
+        if failure is not None and failure["at"] >= arrived:  # it failed while we waited for it
             raise RecentFailure(failure)
         try:
             return call()
         except APIError as exc:
             failures.put({"status": exc.status, "code": exc.code, "message": exc.message,
-                          "details": exc.details})
+                          "details": exc.details, "at": time.time()})
             raise
 
 

@@ -15,15 +15,17 @@ from backend.common.domain import Domain
 bp = Blueprint("menu", __name__)
 
 from backend.menu import routes  # noqa: E402,F401  (registers the views)
+from backend.menu.papago import init_translations  # noqa: E402
 from backend.menu.results import init_results  # noqa: E402
 from backend.menu.scanlog import init_scanlog  # noqa: E402
 from backend.menu.seed import seed_menu  # noqa: E402
 
 
 def init_menu(app: Flask) -> None:
-    """Per-app state: the identify result cache and the scan-log buffer."""
+    """Per-app state: the identify result cache, the scan-log buffer, the translation cache."""
     init_results(app)
     init_scanlog(app)
+    init_translations(app)
 
 
 domain = Domain("menu", bp, "", seed=seed_menu, seed_order=60, init_app=init_menu)

@@ -54,7 +54,7 @@ def identify(raw_name: str) -> dict[str, Any]:
 
 def _compute(key: str, generation: tuple[int, ...] | None) -> dict[str, Any]:
     cache = results()
-    result = _known(key, generation)
+    result = known(key, generation)
     if result is not None:
         cache.put(key, generation, result)
         return result
@@ -65,8 +65,11 @@ def _compute(key: str, generation: tuple[int, ...] | None) -> dict[str, Any]:
     return result
 
 
-def _known(key: str, generation: tuple[int, ...] | None) -> dict[str, Any] | None:
-    """Stages 2-4 on one pooled connection (released before any provider call)."""
+def known(key: str, generation: tuple[int, ...] | None) -> dict[str, Any] | None:
+    """Stages 2-4 (exact, modifiers, a stored AI answer); None when none of them knows `key`.
+
+    One pooled connection for all three, released before any provider call.
+    """
     with read_connection(db.engine) as conn:
         dish = catalog.exact(conn, key)
         if dish is not None:

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+from backend.common.actor import Role, current_actor
 from backend.common.api import api_route
-from backend.menu import bp, identify, papago
-from backend.menu.schemas import IdentifyIn, IdentifyOut, TranslateIn, TranslateOut
+from backend.common.pagination import PageQuery
+from backend.menu import bp, identify, papago, shops
+from backend.menu.schemas import (
+    ApproveIn,
+    IdentifyIn,
+    IdentifyOut,
+    RejectIn,
+    ScanIn,
+    ScanListQuery,
+    ScanOut,
+    ScanPage,
+    ShopIn,
+    ShopOut,
+    ShopPage,
+    TranslateIn,
+    TranslateOut,
+)
 
 NO_STORE = {"Cache-Control": "no-store"}
+PRIVATE = {"Cache-Control": "private, no-store"}  # per-account data
+SHOP, ADMIN = (Role.SHOP,), (Role.ADMIN,)
 
 
 @api_route(bp, "/menu/identify", "POST", summary="Identify a Korean menu name: exact, modifier composition, "
@@ -21,3 +39,41 @@ def identify_menu(body: IdentifyIn):
            response=TranslateOut, errors=[502, 503, 504], headers=NO_STORE)
 def translate_text(body: TranslateIn):
     return papago.translate(body.text, body.source, body.target)
+
+
+@api_route(bp, "/menu/shops", "POST", summary="Create a shop I own (shop accounts)", body=ShopIn, response=ShopOut,
+           status=201, roles=SHOP, headers=PRIVATE)
+def create_shop(body: ShopIn):
+    return shops.create_shop(current_actor(), body.name, body.address)
+
+
+@api_route(bp, "/menu/shops", summary="My shops, newest first (cursor pages)", query=PageQuery, response=ShopPage,
+           roles=SHOP, headers=PRIVATE)
+def list_shops(query: PageQuery):
+    return shops.list_shops(current_actor(), query.per_page, query.cursor)
+
+
+@api_route(bp, "/menu/scans", "POST", summary="Submit a scanned menu name of my shop for review", body=ScanIn,
+           response=ScanOut, status=201, roles=SHOP, errors=[404], headers=PRIVATE)
+def submit_scan(body: ScanIn):
+    return shops.submit_scan(current_actor(), body.shop_id, body.menu_name)
+
+
+@api_route(bp, "/admin/menu/scans", summary="The scan approval queue in one status, newest first (admin)",
+           query=ScanListQuery, response=ScanPage, roles=ADMIN, headers=PRIVATE)
+def list_scans(query: ScanListQuery):
+    return shops.list_scans(query.status.value, query.per_page, query.cursor)
+
+
+@api_route(bp, "/admin/menu/scans/<id:scan_id>/approve", "POST", summary="Approve a pending scan: link a "
+           "canonical menu or create one (admin)", body=ApproveIn, response=ScanOut, roles=ADMIN, errors=[404],
+           headers=PRIVATE)
+def approve_scan(scan_id: int, body: ApproveIn):
+    create = body.create.model_dump() if body.create is not None else None
+    return shops.approve(current_actor(), scan_id, body.canonical_menu_id, create, body.note)
+
+
+@api_route(bp, "/admin/menu/scans/<id:scan_id>/reject", "POST", summary="Reject a pending scan (admin)",
+           body=RejectIn, response=ScanOut, roles=ADMIN, errors=[404], headers=PRIVATE)
+def reject_scan(scan_id: int, body: RejectIn):
+    return shops.reject(current_actor(), scan_id, body.note)

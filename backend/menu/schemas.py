@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from backend.common.pagination import PageQuery
 from backend.common.validation import BodySchema, DbInt
+from backend.menu.ai import ALLERGENS
 from backend.menu.models import Category, ScanStatus
 
 Lang = Literal["ko", "en", "ja", "zh", "zh-CN", "zh-TW"]
@@ -199,7 +200,7 @@ class NewMenuIn(BodySchema):
     romanization: str = Field("", max_length=200)
     category: Category = Category.OTHER
     spice_level: int = Field(0, ge=0, le=3)
-    allergens: list[str] = Field(default_factory=list, max_length=20)
+    allergens: list[Literal[ALLERGENS]] = Field(default_factory=list, max_length=len(ALLERGENS))
     names: LangsIn = Field(default_factory=LangsIn)
     short: LangsIn = Field(default_factory=LangsIn)
     long: LongLangsIn = Field(default_factory=LongLangsIn)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from backend.common.models import utcnow
 from backend.integrations.fakes import FakeProvider
@@ -39,6 +39,10 @@ def load_catalog(db) -> None:
     """Every dish and modifier of backend/menu/data, as the seed loads them."""
     db.session.execute(insert(CanonicalMenu), dish_rows(utcnow()))
     db.session.execute(insert(MenuModifier), modifier_rows())
+    if db.engine.dialect.name == "postgresql":  # explicit ids: move the sequences past them, as the seed does
+        for table in ("canonical_menus", "menu_modifiers"):
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                    f"(SELECT max(id) FROM {table}))"))
     db.session.commit()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from backend.common.actor import Role, current_actor
 from backend.common.api import api_route
 from backend.common.pagination import PageQuery
-from backend.menu import bp, identify, papago, shops
+from backend.menu import bp, identify, papago, shops, stats
 from backend.menu.schemas import (
     ApproveIn,
     IdentifyIn,
@@ -18,6 +18,7 @@ from backend.menu.schemas import (
     ShopIn,
     ShopOut,
     ShopPage,
+    StatsOut,
     TranslateIn,
     TranslateOut,
 )
@@ -77,3 +78,10 @@ def approve_scan(scan_id: int, body: ApproveIn):
            body=RejectIn, response=ScanOut, roles=ADMIN, errors=[404], headers=PRIVATE)
 def reject_scan(scan_id: int, body: RejectIn):
     return shops.reject(current_actor(), scan_id, body.note)
+
+
+@api_route(bp, "/admin/menu/stats", summary="Menu overview: queue counts, scans, active shops, canonical menus, "
+           "translation coverage, latest scans (admin; cached 5 minutes)", response=StatsOut, roles=ADMIN,
+           headers=PRIVATE)
+def menu_stats():
+    return stats.admin_stats()

@@ -18,7 +18,18 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.common.models import created_at_column, one_of
@@ -200,3 +211,17 @@ class MenuDiscovery(db.Model):
     answer: Mapped[Any] = mapped_column(JsonColumn, nullable=False)
     model: Mapped[str] = mapped_column(String(100), nullable=False, default="")
     created_at: Mapped[dt.datetime] = created_at_column()
+
+
+class MenuCounter(db.Model):
+    """A maintained total, kept exact in the transaction that inserts the rows it counts.
+
+    `scan_logs`: counting a million rows costs ~200 ms on PostgreSQL (a parallel sequential scan;
+    measured, docs/performance.md "Menu"), far over the stats budget of 50 ms, so the writers of
+    scan_logs (the batched identify log, shop submissions, the seed) add what they insert here.
+    """
+
+    __tablename__ = "menu_counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)

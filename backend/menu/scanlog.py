@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from backend.common.models import utcnow
 from backend.database import write_transaction
 from backend.extensions import db
-from backend.menu import settings
+from backend.menu import counters, settings
 from backend.menu.models import ScanLog, ScanSource
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ class ScanLogBuffer:
                     try:
                         with write_transaction(session) as tx:
                             tx.execute(insert(ScanLog.__table__), rows)
+                            counters.add(tx, counters.SCAN_LOGS, len(rows))
                     finally:
                         session.close()
             except Exception as exc:

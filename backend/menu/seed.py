@@ -22,6 +22,7 @@ from backend.auth.models import User
 from backend.auth.passwords import hash_password
 from backend.common.actor import Role
 from backend.extensions import db
+from backend.menu import counters
 from backend.menu.models import LANGS, MatchType, MenuSource, ScanSource, ScanStatus
 from backend.menu.names import name_key
 
@@ -132,4 +133,5 @@ def seed_menu(ctx: Any) -> tuple[str, ...]:
     rows = _scan_rows(ctx, sizes["scans"], [s["id"] for s in shops], owners, admin_id)
     with ctx.indexes_deferred(ScanLog.__table__):
         ctx.insert(ScanLog, rows)
+    counters.add(db.session, counters.SCAN_LOGS, sizes["scans"])
     return (CATALOG, "menu:stats")

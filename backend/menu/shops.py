@@ -23,7 +23,7 @@ from backend.common.pagination import cursor_id, decode_cursor, encode_cursor, e
 from backend.database import read_connection, write_transaction
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.extensions import db
-from backend.menu import catalog
+from backend.menu import catalog, counters
 from backend.menu.identify import known
 from backend.menu.models import (
     LANGS,
@@ -94,6 +94,7 @@ def submit_scan(actor: Actor, shop_id: int, menu_name: str) -> dict[str, Any]:
             menu_name=shown, source=ScanSource.SHOP.value, match_type=match_type, status=ScanStatus.PENDING.value,
             shop_id=shop_id, canonical_menu_id=dish_id, submitted_by=actor.id, created_at=utcnow())
             .returning(*SCAN_COLUMNS)).one()
+        counters.add(tx, counters.SCAN_LOGS, 1)
     return _scan(row)
 
 

@@ -1,7 +1,8 @@
 """Admin stats in one statement (CTEs), cached for MENU_STATS_TTL (5 minutes).
 
 The statement: the queue's counts per status from the partial `(status, id)` index (`FILTER` on
-PostgreSQL, `SUM(CASE ...)` on SQLite), the total number of scan logs, active shops (one probe of
+PostgreSQL, `SUM(CASE ...)` on SQLite), the total number of scan logs (a maintained counter:
+counting a million rows took ~200 ms on PostgreSQL and ~30 ms on SQLite), active shops (one probe of
 `(shop_id, created_at)` per shop for a scan in the last 30 days), the canonical menu count and
 each language's coverage, and the 10 newest scans by primary key; the aggregates are joined to the
 latest rows, so one round trip answers everything. Measured at 1,000,000 scan logs: see
@@ -58,7 +59,7 @@ WITH queue AS (
          {_count("status = 'rejected'", postgres)} AS rejected
   FROM scan_logs WHERE status IS NOT NULL
 ), logs AS (
-  SELECT count(*) AS total_scans FROM scan_logs
+  SELECT COALESCE((SELECT value FROM menu_counters WHERE name = 'scan_logs'), 0) AS total_scans
 ), active AS (
   SELECT count(*) AS active_shops FROM shops s
   WHERE EXISTS (SELECT 1 FROM scan_logs l WHERE l.shop_id = s.id AND l.created_at >= :since)

@@ -121,9 +121,16 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_menu_discoveries")),
         sa.UniqueConstraint("name_key", name=op.f("uq_menu_discoveries_name_key")),
     )
+    op.create_table(
+        "menu_counters",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_menu_counters")),
+    )
 
 
 def downgrade():
+    op.drop_table("menu_counters")
     op.drop_table("menu_discoveries")
     op.drop_index("ix_scan_logs_shop_id_created_at", table_name="scan_logs")
     op.drop_index("ix_scan_logs_status_id", table_name="scan_logs")

@@ -12,6 +12,7 @@ from sqlalchemy import insert
 from backend.auth.models import User
 from backend.common.models import utcnow
 from backend.integrations.fakes import refused_url
+from backend.menu import counters
 from backend.menu.models import CanonicalMenu, ScanLog, Shop
 from tests.conftest import make_app, statements
 from tests.menu.conftest import load_catalog
@@ -41,6 +42,7 @@ def arrange(db) -> None:
         rows.append({"id": n, "menu_name": "김치찌개", "source": "identify", "match_type": "exact", "status": None,
                      "shop_id": None, "submitted_by": None, "created_at": now})
     db.session.execute(insert(ScanLog), rows)
+    counters.add(db.session, counters.SCAN_LOGS, len(rows))  # as every writer of scan_logs does
     db.session.commit()
 
 
@@ -102,3 +104,24 @@ def test_redis_down_serves_from_the_database_with_a_warning(database_url, tmp_pa
     assert response.status_code == 200 and response.get_json()["source"] == "database"
     assert response.get_json()["pending"] == 2
     assert any("menu stats: Redis unavailable" in r.getMessage() for r in caplog.records)
+
+
+def test_the_scan_total_is_kept_exact_by_its_writers(client, db, make_user, app):
+    from sqlalchemy import func, select
+
+    from backend.menu.scanlog import scan_log
+    from tests.menu.conftest import identify
+
+    load_catalog(db)
+    _, owner = make_user("shop")
+    _, admin = make_user("admin")
+    shop = client.post("/api/v1/menu/shops", json={"name": "S"}, headers=owner).get_json()
+    for name in ["김치찌개", "치즈떡볶이", "마라탕"]:
+        identify(client, name)
+        client.post("/api/v1/menu/scans", json={"shop_id": shop["id"], "menu_name": name}, headers=owner)
+    with app.app_context():
+        scan_log().flush()
+    db.session.rollback()
+    counted = db.session.execute(select(func.count()).select_from(ScanLog)).scalar_one()
+    assert counted == 6
+    assert client.get(URL, headers=admin).get_json()["total_scans"] == counted

@@ -7,8 +7,11 @@ https://naveropenapi.apigw.ntruss.com/nmt/v1) with headers `X-NCP-APIGW-API-KEY-
 "translatedText"}}}`. Reads time out after 10 s; 3 attempts wait 1 s then 2 s (translation has no
 side effect, so the POST is retried); the whole call ends within 20 s, under gunicorn's 30 s.
 
-Without both keys the feature is off: `translate` raises TranslationUnavailable (503
-`translation_unavailable`), never a made-up translation. Answers are validated before use and
+Without both keys the embedded default answers, honestly: a text that is a menu name the catalog
+knows (exact or composed from modifiers), from Korean into en/ja/zh, is answered from the catalog
+(`provider: "catalog"`); anything else is a 200 with `translated_text: null` and
+`reason: "translation_unavailable"` (the identify convention: a missing provider is a state, not
+a server error, and never a made-up translation). Answers are validated before use and
 only successful ones are cached (a bounded per-process TTL map: MENU_TRANSLATE_CACHE_SIZE,
 MENU_TRANSLATE_CACHE_TTL).
 """
@@ -23,7 +26,6 @@ from cachetools import TTLCache
 from flask import Flask, current_app
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from backend.errors import APIError
 from backend.extensions import integrations
 from backend.integrations.errors import ProviderBadResponse
 from backend.integrations.extension import client_for
@@ -37,13 +39,6 @@ SPEC = integrations.declare(ProviderSpec(
     retry=RetryPolicy(attempts=3, backoff=1.0)))
 CODES = {"zh": "zh-CN"}  # our short code -> Papago's
 KEY = "menu.translations"
-
-
-class TranslationUnavailable(APIError):
-    """No translation provider is configured."""
-
-    status = 503
-    code = "translation_unavailable"
 
 
 class _Result(BaseModel):
@@ -102,10 +97,9 @@ def translate(text: str, source: str, target: str) -> dict[str, Any]:
     hit = cache.get(key)
     if hit is not None:
         return {"text": text, "translated_text": hit, "source": source, "target": target, "provider": NAME,
-                "cached": True}
+                "reason": None, "cached": True}
     if not configured():
-        raise TranslationUnavailable("translation is not configured (set PAPAGO_API_KEY_ID and PAPAGO_API_KEY)",
-                                     {"provider": NAME})
+        return _builtin(text, source, target)
     form = urlencode({"source": CODES.get(source, source), "target": CODES.get(target, target), "text": text})
     body = client_for(NAME).request_json(
         "POST", "/translation", data=form.encode(), idempotent=True,
@@ -117,4 +111,23 @@ def translate(text: str, source: str, target: str) -> dict[str, Any]:
         raise ProviderBadResponse(NAME, "papago answered JSON without message.result.translatedText") from None
     cache.put(key, translated)
     return {"text": text, "translated_text": translated, "source": source, "target": target, "provider": NAME,
-            "cached": False}
+            "reason": None, "cached": False}
+
+
+def _builtin(text: str, source: str, target: str) -> dict[str, Any]:
+    """The catalog's name for a known menu name (ko -> en/ja/zh), else an honest "unavailable"."""
+    from backend.menu.catalog import catalog_generation
+    from backend.menu.identify import known
+    from backend.menu.names import MAX_KEY, name_key
+
+    answer: dict[str, Any] = {"text": text, "translated_text": None, "source": source, "target": target,
+                              "provider": None, "reason": "translation_unavailable", "cached": False}
+    lang = "zh" if target in ("zh", "zh-CN") else target
+    key = name_key(text)
+    if source != "ko" or lang not in ("en", "ja", "zh") or not key or len(key) > MAX_KEY:
+        return answer
+    match = known(key, catalog_generation())
+    name = ((match or {}).get("dish") or {}).get("names", {}).get(lang)
+    if name:
+        answer.update(translated_text=name, provider="catalog", reason=None)
+    return answer

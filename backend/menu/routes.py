@@ -36,7 +36,8 @@ def identify_menu(body: IdentifyIn):
 
 
 @api_route(bp, "/menu/translate", "POST", summary="Translate text through Papago NMT (cached per source, "
-           "target and text); 503 translation_unavailable when not configured", body=TranslateIn,
+           "target and text); unconfigured: known menu names from the catalog, else reason "
+           "translation_unavailable", body=TranslateIn,
            response=TranslateOut, errors=[502, 503, 504], headers=NO_STORE)
 def translate_text(body: TranslateIn):
     return papago.translate(body.text, body.source, body.target)

@@ -105,10 +105,11 @@ class TranslateOut(BaseModel):
     """A translation."""
 
     text: str
-    translated_text: str
+    translated_text: str | None
     source: str
     target: str
-    provider: str
+    provider: Literal["papago", "catalog"] | None
+    reason: Literal["translation_unavailable"] | None
     cached: bool
 
 

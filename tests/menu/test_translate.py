@@ -33,11 +33,23 @@ def papago_app(database_url, tmp_path, papago):
     return make
 
 
-def test_unconfigured_is_a_clear_503(client):
+def test_unconfigured_says_translation_unavailable(client):
     response = client.post(URL, json={"text": "김치찌개 주세요", "source": "ko", "target": "en"})
-    assert response.status_code == 503
-    error = response.get_json()["error"]
-    assert error["code"] == "translation_unavailable" and "PAPAGO_API_KEY" in error["message"]
+    assert response.status_code == 200
+    assert response.get_json() == {"text": "김치찌개 주세요", "translated_text": None, "source": "ko", "target": "en",
+                                   "provider": None, "reason": "translation_unavailable", "cached": False}
+
+
+def test_unconfigured_translates_known_menu_names_from_the_catalog(client, db):
+    from tests.menu.conftest import load_catalog
+
+    load_catalog(db)
+    body = client.post(URL, json={"text": "치즈 떡볶이", "source": "ko", "target": "zh"}).get_json()
+    assert body["translated_text"] == "芝士辣炒年糕" and body["provider"] == "catalog" and body["reason"] is None
+    japanese = client.post(URL, json={"text": "냉면", "source": "ko", "target": "ja"}).get_json()
+    assert japanese["translated_text"] == "冷麺"
+    other = client.post(URL, json={"text": "냉면", "source": "en", "target": "ja"}).get_json()
+    assert other["translated_text"] is None and other["reason"] == "translation_unavailable"
 
 
 def test_translates_with_papago_request_shape_and_caches(papago_app, papago):
@@ -46,7 +58,7 @@ def test_translates_with_papago_request_shape_and_caches(papago_app, papago):
     first = client.post(URL, json=body)
     assert first.status_code == 200
     assert first.get_json() == {"text": "김치찌개 주세요", "translated_text": "Kimchi stew, please", "source": "ko",
-                                "target": "en", "provider": "papago", "cached": False}
+                                "target": "en", "provider": "papago", "reason": None, "cached": False}
     sent = papago.requests[0]
     assert sent.method == "POST" and sent.path == "/translation"
     assert sent.headers["X-NCP-APIGW-API-KEY-ID"] == "key-id" and sent.headers["X-NCP-APIGW-API-KEY"] == "key-secret"

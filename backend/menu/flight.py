@@ -5,7 +5,9 @@
 2. Take the name's lock: with Redis, `SET <lock> <token> NX PX` (host-wide and cross-host);
    without it (or while Redis fails), an exclusive `flock` on one of 64 stripe files under
    MENU_FLIGHT_DIR (host-wide), plus a thread lock per stripe (flock does not exclude threads).
-   Waiters poll every 20 ms until MENU_AI_WAIT passes.
+   A request that finds the lock taken polls every 20 ms for at most MENU_AI_WAIT (default 0: not
+   at all), then answers PENDING (identify: 202 `ai_pending`, Retry-After 1) instead of holding one
+   of the few sync workers while another request does the work.
 3. Holding it, `check()` again (double-checked: the previous holder may have just stored the answer),
    and only then `call()`.
 4. A failed call leaves a short failure marker (MENU_AI_FAILURE_TTL) that the requests already
@@ -34,7 +36,8 @@ from backend.integrations.extension import Integrations
 from backend.menu import settings
 
 log = logging.getLogger(__name__)
-STRIPES = 64
+STRIPES = 256
+PENDING = object()  # single_flight's answer when another request holds the name and we may not wait
 POLL = 0.02
 _THREAD_LOCKS = [threading.Lock() for _ in range(STRIPES)]
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
@@ -69,24 +72,36 @@ def _prefix() -> str:
 
 
 def single_flight(key: str, check: Callable[[], Any], call: Callable[[], Any]) -> Any:
-    """`check()`'s answer, else `call()`'s, with at most one `call` per key at a time (see module doc)."""
+    """`check()`'s answer, else `call()`'s, with at most one `call` per key at a time (see module doc).
+
+    Returns PENDING when another request holds the key longer than MENU_AI_WAIT.
+    """
     found = check()
     if found is not None:
         return found
     arrived = time.time()
-    with _held(key) as failures:
-        found = check()  # double-checked: the holder before us may have stored it
-        if found is not None:
-            return found
-        failure = failures.get()
-        if failure is not None and failure["at"] >= arrived:  # it failed while we waited for it
-            raise RecentFailure(failure)
-        try:
-            return call()
-        except APIError as exc:
-            failures.put({"status": exc.status, "code": exc.code, "message": exc.message,
-                          "details": exc.details, "at": time.time()})
-            raise
+    try:
+        with _held(key) as failures:
+            return _holding(check, call, failures, arrived)
+    except FlightBusy:
+        found = check()  # the holder may have finished just now
+        return found if found is not None else PENDING
+
+
+def _holding(check: Callable[[], Any], call: Callable[[], Any], failures: Any, arrived: float) -> Any:
+    """Holding the lock: double-check, honour a failure met while we waited, else call."""
+    found = check()  # double-checked: the holder before us may have stored it
+    if found is not None:
+        return found
+    failure = failures.get()
+    if failure is not None and failure["at"] >= arrived:  # it failed while we waited for it
+        raise RecentFailure(failure)
+    try:
+        return call()
+    except APIError as exc:
+        failures.put({"status": exc.status, "code": exc.code, "message": exc.message,
+                      "details": exc.details, "at": time.time()})
+        raise
 
 
 class _RedisFailures:
@@ -159,7 +174,7 @@ def _redis_acquire(client: Any, key: str, token: str) -> bool:
     """SET NX PX, polling while another holder has it (True once ours); FlightBusy past the wait."""
     name = f"{_prefix()}lock:{_digest(key)}"
     wait = settings.number("MENU_AI_WAIT")
-    ttl_ms = int((wait + 5) * 1000)  # outlives the holder's call, so a live holder is never doubled
+    ttl_ms = 30_000  # outlives the holder's call (its deadline is 20 s), so a live holder is never doubled
     ends = time.monotonic() + wait
     while True:
         if client.set(name, token, nx=True, px=ttl_ms):
@@ -176,7 +191,7 @@ def _file_lock(key: str) -> Iterator[int]:
     wait = settings.number("MENU_AI_WAIT")
     ends = time.monotonic() + wait
     thread_lock = _THREAD_LOCKS[stripe]
-    if not thread_lock.acquire(timeout=wait):
+    if not (thread_lock.acquire(timeout=wait) if wait > 0 else thread_lock.acquire(blocking=False)):
         raise FlightBusy("this menu name is being identified by another request; try again shortly")
     try:
         directory = settings.flight_dir()

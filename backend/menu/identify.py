@@ -8,6 +8,7 @@ Stages, cheapest first, each answering `match` = exact | modifier | ai | none:
 5. without an LLM configured: `none` with reason `ai_unavailable` (never a 500);
 6. the LLM, single-flight per name across workers and hosts (backend/menu/flight.py), its answer
    validated, stored, cached. A provider failure is raised as its 502/503/504 and never stored.
+   While another request holds the name: `none` with reason `ai_pending` (the route answers 202).
 Every call is logged to scan_logs through the batched buffer (backend/menu/scanlog.py).
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -24,11 +25,13 @@ from backend.database import read_connection, write_transaction
 from backend.errors import ValidationFailed
 from backend.extensions import db
 from backend.menu import ai, catalog
-from backend.menu.flight import single_flight
+from backend.menu.flight import PENDING, single_flight
 from backend.menu.models import MatchType, MenuDiscovery
 from backend.menu.names import MAX_KEY, display_name, name_key
 from backend.menu.results import results
 from backend.menu.scanlog import scan_log
+
+REMEMBERED = select(MenuDiscovery.found, MenuDiscovery.answer).where(MenuDiscovery.name_key == bindparam("key"))
 
 
 def _answer(match: MatchType, dish: dict | None = None, reason: str | None = None, base: dict | None = None,
@@ -61,6 +64,8 @@ def _compute(key: str, generation: tuple[int, ...] | None) -> dict[str, Any]:
     if not ai.configured():
         return _answer(MatchType.NONE, reason="ai_unavailable")
     result = single_flight(key, lambda: _stored(key), lambda: _discover(key))
+    if result is PENDING:  # another request is asking the model right now: come back in a second
+        return _answer(MatchType.NONE, reason="ai_pending")
     cache.put(key, generation, result)
     return result
 
@@ -88,7 +93,7 @@ def _stored(key: str) -> dict[str, Any] | None:
 
 def remembered(conn: Any, key: str) -> dict[str, Any] | None:
     """The stored AI answer for `key` as an identify result, else None (one indexed statement)."""
-    row = conn.execute(select(MenuDiscovery.found, MenuDiscovery.answer).where(MenuDiscovery.name_key == key)).first()
+    row = conn.execute(REMEMBERED, {"key": key}).first()
     if row is None:
         return None
     return _from_answer(key, row.found, row.answer)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import jsonify
+
 from backend.common.actor import Role, current_actor
 from backend.common.api import api_route
 from backend.common.pagination import PageQuery
@@ -29,10 +31,16 @@ SHOP, ADMIN = (Role.SHOP,), (Role.ADMIN,)
 
 
 @api_route(bp, "/menu/identify", "POST", summary="Identify a Korean menu name: exact, modifier composition, "
-           "then AI discovery (match says which)", body=IdentifyIn, response=IdentifyOut, errors=[502, 503, 504],
-           headers=NO_STORE)
+           "then AI discovery (match says which); 202 ai_pending while another request asks the model",
+           body=IdentifyIn, response=IdentifyOut, errors=[202, 502, 503, 504], headers=NO_STORE)
 def identify_menu(body: IdentifyIn):
-    return identify.identify(body.menu_name)
+    result = identify.identify(body.menu_name)
+    if result["reason"] == "ai_pending":
+        response = jsonify(result)
+        response.status_code = 202
+        response.headers.update({"Retry-After": "1", **NO_STORE})
+        return response
+    return result
 
 
 @api_route(bp, "/menu/translate", "POST", summary="Translate text through Papago NMT (cached per source, "

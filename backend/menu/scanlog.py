@@ -39,6 +39,7 @@ class ScanLogBuffer:
         self.app, self.batch, self.interval = app, max(1, batch), interval
         self._rows: list[dict[str, Any]] = []
         self._oldest = 0.0
+        self._retry_at = 0.0  # after a failed write, no inline flush before this (not one per request)
         self._lock = threading.Lock()
         self._flushing = threading.Lock()
         self._pid = 0
@@ -51,7 +52,8 @@ class ScanLogBuffer:
             self._rows.append({"menu_name": menu_name[:200], "source": ScanSource.IDENTIFY.value,
                                "match_type": match_type, "status": None, "canonical_menu_id": canonical_menu_id,
                                "created_at": utcnow()})
-            due = len(self._rows) >= self.batch or time.monotonic() - self._oldest >= self.interval
+            now = time.monotonic()
+            due = (len(self._rows) >= self.batch or now - self._oldest >= self.interval) and now >= self._retry_at
         self._ensure_thread()
         if due:
             self.flush()
@@ -82,7 +84,7 @@ class ScanLogBuffer:
                     keep = (rows + self._rows)[-10 * self.batch:]
                     dropped = len(rows) + len(self._rows) - len(keep)
                     self._rows = keep
-                    self._oldest = time.monotonic()
+                    self._oldest = self._retry_at = time.monotonic() + max(self.interval, 1.0)
                 log.warning("menu scan log: %d rows not written (%s); kept %d, dropped %d",
                             len(rows), type(exc).__name__, len(keep), dropped)
                 return 0

@@ -79,7 +79,7 @@ class IdentifyOut(BaseModel):
     query: str
     name_key: str
     match: Literal["exact", "modifier", "ai", "none"]
-    reason: Literal["ai_unavailable", "not_a_dish"] | None
+    reason: Literal["ai_unavailable", "not_a_dish", "ai_pending"] | None
     dish: DishOut | None
     base: BaseRef | None
     modifiers: list[ModifierOut]

@@ -2,8 +2,9 @@
 
 - `MENU_CACHE_SIZE` (10,000) / `MENU_CACHE_TTL` (3,600 s): identify results kept per process
   (and in Redis with REDIS_URL, shared by every worker), keyed by the catalog generation.
-- `MENU_AI_WAIT` (20 s): how long a request waits for another worker's AI call of the same name
-  (under gunicorn's 30 s timeout; the AI provider's own deadline is 20 s).
+- `MENU_AI_WAIT` (0 s): how long a request waits for another worker's AI call of the same name
+  before answering 202 `ai_pending` (a waiting request holds a sync worker; at most 20 s, the AI
+  provider's own deadline, under gunicorn's 30 s timeout).
 - `MENU_AI_FAILURE_TTL` (5 s): a failed AI call is answered to its waiters for this long, so a
   failing provider is not called once per waiting request.
 - `MENU_LOG_BATCH` (200) / `MENU_LOG_FLUSH_SECONDS` (2 s): identify calls are written to
@@ -23,7 +24,7 @@ from backend.config import INSTANCE_DIR
 from backend.integrations.settings import config_value
 
 DEFAULTS: dict[str, Any] = {
-    "MENU_CACHE_SIZE": 10_000, "MENU_CACHE_TTL": 3600.0, "MENU_AI_WAIT": 20.0, "MENU_AI_FAILURE_TTL": 5.0,
+    "MENU_CACHE_SIZE": 10_000, "MENU_CACHE_TTL": 3600.0, "MENU_AI_WAIT": 0.0, "MENU_AI_FAILURE_TTL": 5.0,
     "MENU_LOG_BATCH": 200, "MENU_LOG_FLUSH_SECONDS": 2.0, "MENU_TRANSLATE_CACHE_SIZE": 5000,
     "MENU_TRANSLATE_CACHE_TTL": 86_400.0, "MENU_STATS_TTL": 300,
 }

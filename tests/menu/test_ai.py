@@ -122,7 +122,7 @@ def test_the_breaker_opens_and_identify_answers_fast(llm_app, llm, db):
 
 def test_concurrent_identifies_of_one_name_make_one_call(llm_app, llm, db):
     llm.default = slow(0.5, completion(MARATANG))
-    app = llm_app()
+    app = llm_app(MENU_AI_WAIT=20)  # waiters wait for the holder's answer
 
     def one(_):
         return identify(app.test_client(), "마라탕").get_json()["match"]
@@ -135,7 +135,7 @@ def test_concurrent_identifies_of_one_name_make_one_call(llm_app, llm, db):
 
 def test_waiters_share_a_failure_instead_of_calling_again(llm_app, llm, db):
     llm.default = {**status(500), "delay": 0.4}
-    app = llm_app(OPENAI_ATTEMPTS=1)
+    app = llm_app(OPENAI_ATTEMPTS=1, MENU_AI_WAIT=20)
 
     def one(_):
         return identify(app.test_client(), "마라탕").status_code
@@ -144,3 +144,22 @@ def test_waiters_share_a_failure_instead_of_calling_again(llm_app, llm, db):
         codes = list(pool.map(one, range(10)))
     assert codes == [502] * 10
     assert len(llm.requests) == 1
+
+
+def test_by_default_others_get_202_pending_instead_of_holding_a_worker(llm_app, llm, db):
+    llm.default = slow(0.8, completion(MARATANG))
+    app = llm_app()  # MENU_AI_WAIT=0
+
+    def one(_):
+        response = identify(app.test_client(), "마라탕")
+        return response.status_code, response.get_json()["reason"], response.headers.get("Retry-After")
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(one, range(10)))
+    assert (200, None, None) in answers
+    pending = [a for a in answers if a[0] == 202]
+    assert pending and all(a == (202, "ai_pending", "1") for a in pending)
+    assert len(llm.requests) == 1
+    assert identify(app.test_client(), "마라탕").get_json()["match"] == "ai" and len(llm.requests) == 1
+    assert time.monotonic() - started < 5

@@ -56,7 +56,7 @@ def test_fifty_concurrent_identifies_make_one_provider_call(server_db, tmp_path,
         env = server_env({"DATABASE_URL": url, "WEB_CONCURRENCY": "2", "APP_ENV": "development",
                           "CACHE_GENERATIONS_PATH": str(tmp_path / "generations"), "INSIGHT_DIR": str(tmp_path / "i"),
                           "MENU_FLIGHT_DIR": str(tmp_path / "flight"), "OPENAI_BASE_URL": f"{llm.url}/v1",
-                          "OPENAI_API_KEY": "sk-test", "GUNICORN_LOGLEVEL": "info", **extra},
+                          "OPENAI_API_KEY": "sk-test", "GUNICORN_LOGLEVEL": "info", "MENU_AI_WAIT": "20", **extra},
                          drop=("REDIS_URL", "TEST_DATABASE_URL"))
         run_flask("db", "upgrade", env=env)
         with Gunicorn(env) as server:

@@ -9,7 +9,7 @@ SCALE ?= small
 export FLASK_APP := backend.wsgi
 export BIND
 
-.PHONY: install install-dev run serve worker events serve-proxy migrate seed shell test test-fast lint profile load report bench bench-streams bench-fanout bench-menu bench-menu-stats clean
+.PHONY: install install-dev run serve worker events serve-proxy migrate seed shell test test-fast lint profile load load-links report bench bench-streams bench-fanout bench-menu bench-menu-stats clean
 
 # Two stamps: running needs only requirements.txt; tests and the toolkit add requirements-dev.txt.
 $(RUNTIME_STAMP): requirements.txt
@@ -71,6 +71,9 @@ profile: install-dev ## per-endpoint latency, SQL statements, sizes, N+1/budget/
 
 load: install-dev ## Locust sweep (default 50,100,500,1000 users; ARGS="--rate 300" for the open model) -> reports/load-*.json
 	$(BIN)/python -m scripts.load_test $(PERF_TARGET) $(ARGS)
+
+load-links: install-dev ## the link analyzer under Locust: loopback fake platform + Gemini, TESTING gunicorn, real worker -> reports/load-links-*.json
+	$(BIN)/python -m scripts.load_links $(ARGS)
 
 report: install-dev ## reports/PERFORMANCE_REPORT.md + charts from the newest JSON (ARGS="--baseline reports/profile-X.json")
 	$(BIN)/python -m scripts.report $(ARGS)

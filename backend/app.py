@@ -11,6 +11,7 @@ from flask import Flask
 from backend.common.domain import discover_domains, register_domains
 from backend.common.http import register_http
 from backend.common.json import OrjsonProvider
+from backend.common.sessions import LazyCookieSessionInterface
 from backend.common.validation import IdConverter
 from backend.config import DEFAULT_SECRET, INSTANCE_DIR, ROOT, config_for, normalise_database_url
 from backend.database import engine_options, is_sqlite, tune_engine
@@ -23,6 +24,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     load_config(app, config)
     app.json = OrjsonProvider(app)
+    app.session_interface = LazyCookieSessionInterface()  # no per-request serializer when no cookie came
     register_extensions(app)
     app.url_map.converters["id"] = IdConverter  # `<id:x>`: row ids 1..2^31-1, else 404 (before the routes)
     register_domains(app, discover_domains())

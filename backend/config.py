@@ -205,7 +205,10 @@ class TestingConfig(BaseConfig):
     """Tests: cheap password hashing so a suite of registrations stays fast."""
 
     TESTING = True
-    VALIDATE_RESPONSES = True  # every declared success body is checked against its response model
+    # Every declared success body is checked against its response model. The env names exist for
+    # `scripts.load_links`, which serves a TESTING app (the only kind that may fetch loopback fakes)
+    # under load with a real worker: validation off, jobs queued.
+    VALIDATE_RESPONSES = env_bool("VALIDATE_RESPONSES", True)
     # Tests hammer endpoints from one address; the throttling tests set their own low limits.
     THROTTLE_DEFAULT = "100000 per minute"
     THROTTLE_PER_IP = "100000 per minute"
@@ -218,7 +221,7 @@ class TestingConfig(BaseConfig):
     CACHE_TYPE = "SimpleCache"
     REDIS_URL = None
     INSIGHT_DIR = None  # in-process only; a test that checks cross-worker sharing passes a tmp dir
-    JOBS_IMMEDIATE = True  # jobs run inside enqueue; the worker tests pass a queue file and turn this off
+    JOBS_IMMEDIATE = env_bool("JOBS_IMMEDIATE", True)  # jobs run inside enqueue; worker tests turn it off
     JOBS_RETRY_BACKOFF = 0.0
 
 

@@ -51,6 +51,7 @@ def _app(tmp: Path, gemini_url: str, workers: int):
         "CACHE_GENERATIONS_PATH": str(tmp / "generations"), "JOBS_IMMEDIATE": False,
         "JOBS_QUEUE_URL": f"sqlite:///{tmp / 'queue.db'}", "JOBS_WORKERS": workers, "JOBS_POLL_MAX_DELAY": 0.05,
         "VALIDATE_RESPONSES": False, "LINKS_TEST_ALLOW_LOOPBACK": True, "GEMINI_BASE_URL": gemini_url,
+        "LINKS_WAIT_LANE": "inline",  # werkzeug's threaded server: a waiting request holds only its thread
         "GEMINI_API_KEY": "bench-key", "GEMINI_PRICE_INPUT_PER_1K": 0.0001, "GEMINI_PRICE_OUTPUT_PER_1K": 0.0004,
         "LINKS_MEDIA_RATE": 1000, "LINKS_MEDIA_CONCURRENCY": 6})
     with app.app_context():

@@ -83,8 +83,10 @@ class Gunicorn:
 
     def __init__(self, env: Mapping[str, str] | None = None, app: str = "backend.wsgi:app",
                  config: str | Path | None = "gunicorn_config.py", health_path: str = HEALTH_PATH,
-                 log_path: Path | None = None, timeout: float = 60.0, log: Callable[[str], None] | None = None):
+                 log_path: Path | None = None, timeout: float = 60.0, log: Callable[[str], None] | None = None,
+                 port: int | None = None):
         self.env = dict(env) if env is not None else server_env()
+        self.fixed_port = port  # a port chosen beforehand (another server's config names it), else a free one
         self.app, self.config, self.health_path = app, config, health_path
         self.timeout, self.log = timeout, log or (lambda _message: None)
         self._own_log = log_path is None
@@ -95,7 +97,7 @@ class Gunicorn:
 
     def start(self) -> str:
         """Start the server and wait until it is healthy; returns its base URL (no trailing slash)."""
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         config = ["-c", str(self.config)] if self.config is not None else []
         with open(self.log_path, "ab") as log:  # the child keeps its own descriptor

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, g, jsonify
 from pydantic import BaseModel, ValidationError
 
 from backend.common.actor import ROLES, require_actor
+from backend.common.http import ROUTE_BODY_LIMITS
 from backend.common.validation import parse_body, parse_query
 from backend.idempotency import run_idempotent
 
@@ -39,6 +40,7 @@ class Operation:
     roles: tuple[str, ...] | None = None
     errors: list[int] = field(default_factory=list)
     idempotent: bool = False  # accepts an Idempotency-Key header
+    max_body: int | str | None = None  # the route's own body limit (bytes or a config key); None = global
 
 
 OPERATIONS: dict[str, Operation] = {}
@@ -53,7 +55,8 @@ def api_route(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
               body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
               response: type[BaseModel] | None = None, status: int = 200,
               roles: Iterable[str] | None = None, errors: Iterable[int] = (),
-              headers: Mapping[str, str] | None = None, idempotency: bool = True) -> Callable:
+              headers: Mapping[str, str] | None = None, idempotency: bool = True,
+              max_body: int | str | None = None) -> Callable:
     """Register `fn` on `bp`; pass it `body=`/`query=` models and require one of `roles` if given.
 
     roles=None is public; roles=ROLES is any signed-in account, available as `current_actor()`.
@@ -61,7 +64,9 @@ def api_route(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
     and `headers` (e.g. `Cache-Control: no-store` on token responses); a view that needs headers of
     its own answer (a 202's `Location`) returns `(body, headers)`; a view that builds its own
     Response (cached views, 304s) returns that instead. Signed-in state-changing routes accept an
-    `Idempotency-Key` (backend.idempotency) unless `idempotency=False`.
+    `Idempotency-Key` (backend.idempotency) unless `idempotency=False`. Upload routes declare
+    `max_body=` (bytes, or a config key holding them) to accept bodies over MAX_CONTENT_LENGTH
+    (backend.common.http explains how the limit is enforced).
     """
     allowed = tuple(str(r) for r in roles) if roles is not None else None
 
@@ -70,7 +75,9 @@ def api_route(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
         idempotent = idempotency and allowed is not None and method.upper() in STATE_CHANGING
         op = OPERATIONS[endpoint] = Operation(
             endpoint, method.lower(), summary, [bp.name], body, query, response, status, allowed,
-            _error_codes(errors, body, query, allowed, idempotent), idempotent)
+            _error_codes(errors, body, query, allowed, idempotent), idempotent, max_body)
+        if max_body is not None:
+            ROUTE_BODY_LIMITS[endpoint] = max_body
 
         def answer(kwargs: dict[str, Any]) -> Response:
             if query is not None:

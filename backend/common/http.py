@@ -9,6 +9,15 @@
 - The body limit: Werkzeug enforces MAX_CONTENT_LENGTH on a chunked body (no Content-Length) by
   stopping at the limit and returning what it read, so an oversized body was cut and accepted.
   `BodyLimit` reads a chunked body itself (up to limit + 1 bytes) and hands Flask a sized one.
+- Per-route body limits: MAX_CONTENT_LENGTH (1 MiB) is every route's limit unless the route
+  declares its own, for uploads: `api_route(bp, "/recognize", "POST", ..., max_body="MENU_MAX_BODY")`
+  (a config key, so the environment can change it; an int is taken as bytes). `api_route` records it
+  in `ROUTE_BODY_LIMITS` (endpoint -> limit); `BodyLimit` matches the URL to its endpoint when a body
+  is chunked or larger than the global limit (the common small request pays nothing) and Flask's
+  per-request `request.max_content_length` is set to the route's limit before the view runs. The
+  route's limit is for the whole multipart body: make it the file limit plus a little room for the
+  part headers (`upload_body_limit`). nginx needs the same: deploy/nginx.conf has a location for the
+  upload paths with a larger `client_max_body_size`; add a new upload path there too.
 """
 
 from __future__ import annotations
@@ -33,6 +42,22 @@ CORS_METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"]
 CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Server-Timing"]
 CORS_MAX_AGE = 600  # seconds a browser may reuse a preflight answer
 READ_SIZE = 65536
+MULTIPART_ROOM = 64 * 1024  # multipart boundaries and part headers around an uploaded file
+# endpoint ("menu.recognize") -> its body limit: bytes, or the config key that holds them.
+ROUTE_BODY_LIMITS: dict[str, int | str] = {}
+
+
+def upload_body_limit(file_limit: int) -> int:
+    """The body limit for a route taking one file of at most `file_limit` bytes (plus multipart room)."""
+    return int(file_limit) + MULTIPART_ROOM
+
+
+def route_body_limit(endpoint: str | None, config: Any) -> int | None:
+    """The body limit the route declared (resolved through `config` when it names a key), else None."""
+    declared = ROUTE_BODY_LIMITS.get(endpoint or "")
+    if declared is None:
+        return None
+    return int(config[declared]) if isinstance(declared, str) else int(declared)
 
 
 def cors_origins(value: str | list[str] | None) -> list[str]:
@@ -63,10 +88,22 @@ class BodyLimit:
     simply closed (nginx's client_max_body_size refuses earlier in production).
     """
 
-    def __init__(self, wsgi_app: Callable, limit: int):
-        """Wrap `wsgi_app` with `limit` bytes (MAX_CONTENT_LENGTH)."""
+    def __init__(self, wsgi_app: Callable, limit: int, app: Flask | None = None):
+        """Wrap `wsgi_app` with `limit` bytes (MAX_CONTENT_LENGTH); `app` resolves per-route limits."""
         self.wsgi_app = wsgi_app
         self.limit = limit
+        self.app = app
+
+    def limit_for(self, environ: dict) -> int:
+        """The route's declared limit (matched from the URL), else the global one."""
+        if self.app is None or not ROUTE_BODY_LIMITS:
+            return self.limit
+        try:
+            adapter = self.app.url_map.bind_to_environ(environ, server_name=self.app.config.get("SERVER_NAME"))
+            endpoint, _ = adapter.match()
+        except Exception:  # noqa: BLE001  (404/405/redirects: Flask answers those; the global limit applies)
+            return self.limit
+        return route_body_limit(str(endpoint), self.app.config) or self.limit
 
     def __call__(self, environ: dict, start_response: Callable):
         """Size a chunked body; drain a bounded amount of an oversized one."""
@@ -75,22 +112,33 @@ class BodyLimit:
         if stream is None:
             pass
         elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-            body = _read(stream, self.limit + 1)
-            if len(body) > self.limit:
-                _read(stream, self.limit)
+            limit = self.limit_for(environ)
+            body = _read(stream, limit + 1)
+            if len(body) > limit:
+                _read(stream, limit)
             # The body is sized now: Werkzeug ignores Content-Length while Transfer-Encoding says chunked.
             environ.pop("HTTP_TRANSFER_ENCODING")
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
-        elif length and length.isdigit() and self.limit < int(length) <= 2 * self.limit:
-            _read(stream, int(length))  # Flask refuses it unread; reading it first avoids the reset
-            environ["wsgi.input"] = io.BytesIO(b"")
+        elif length and length.isdigit() and self.limit < int(length):
+            limit = self.limit_for(environ)
+            if limit < int(length) <= 2 * limit:
+                _read(stream, int(length))  # Flask refuses it unread; reading it first avoids the reset
+                environ["wsgi.input"] = io.BytesIO(b"")
         return self.wsgi_app(environ, start_response)
 
 
 def _refuse_oversized() -> None:
-    """Any route: a body over MAX_CONTENT_LENGTH is a 413, whether or not the view reads it."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    """Any route: a body over its limit is a 413, whether or not the view reads it.
+
+    The limit is the route's declared one (ROUTE_BODY_LIMITS) else MAX_CONTENT_LENGTH; it is also
+    set as this request's `max_content_length`, which Werkzeug's form parser enforces.
+    """
+    limit = route_body_limit(request.endpoint, current_app.config)
+    if limit is not None:
+        request.max_content_length = limit
+    else:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit is not None and (request.content_length or 0) > limit:
         raise PayloadTooLarge(f"request body is larger than {limit} bytes", {"limit": limit})
 
@@ -134,4 +182,4 @@ def register_http(app: Flask) -> None:
         l1.decline_origin = bool(origins)
     limit = app.config.get("MAX_CONTENT_LENGTH")
     if limit:
-        app.wsgi_app = BodyLimit(app.wsgi_app, int(limit))
+        app.wsgi_app = BodyLimit(app.wsgi_app, int(limit), app)

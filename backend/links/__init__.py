@@ -11,5 +11,6 @@ from backend.common.domain import Domain
 bp = Blueprint("links", __name__)
 
 from backend.links import routes, tasks  # noqa: E402,F401  (registers the views and the job handler)
+from backend.links.live import init_events_app  # noqa: E402
 
-domain = Domain("links", bp, "")
+domain = Domain("links", bp, "", hooks={"events_app": init_events_app})

@@ -18,14 +18,18 @@ NO_STORE = {"Cache-Control": "no-store"}  # a job carries its stream token
 HEX = frozenset("0123456789abcdef")
 
 
-def _job_or_result(body: dict[str, Any], done: bool) -> Response:
-    """200 with the analysis, or 202 with the job (`Location` is its status URL)."""
-    if done:
+def job_or_result(body: dict[str, Any], how: str) -> Response:
+    """The answer for `how`: 200 with the analysis, 202 with the job, or 303 to the result URL.
+
+    A 202's `Location` is the job's status URL; a 303's is the event server's result URL, which
+    waits for the job (backend/links/lane.py).
+    """
+    if how == services.DONE:
         return jsonify(body)
     status_url = f"/api/v1/links/analyze/status/{body['id']}"
     response = jsonify({**body, "job_id": body["id"], "status_url": status_url})
-    response.status_code = 202
-    response.headers.update({"Location": status_url, **NO_STORE})
+    response.status_code = 303 if how == services.ELSEWHERE else 202
+    response.headers.update({"Location": body["result_url"] if how == services.ELSEWHERE else status_url, **NO_STORE})
     return response
 
 
@@ -35,18 +39,18 @@ def _url_hash(value: str) -> str:
     return value
 
 
-@api_route(bp, "/links/analyze", "POST", summary="Analyse a link: from the cache at once, else within "
-           "LINKS_SYNC_WAIT seconds (200), else 202 with the job", body=AnalyzeIn, response=LinkOut,
-           roles=ROLES, errors=[202, 502, 504])
+@api_route(bp, "/links/analyze", "POST", summary="Analyse a link: from the cache at once (200), else 303 to "
+           "the event server's result URL, which answers within LINKS_SYNC_WAIT seconds (200) or 202 with the job",
+           body=AnalyzeIn, response=LinkOut, roles=ROLES, errors=[202, 303, 502, 504])
 def analyze(body: AnalyzeIn):
-    return _job_or_result(*services.analyze(current_actor(), body.url))
+    return job_or_result(*services.analyze(current_actor(), body.url))
 
 
 @api_route(bp, "/links/analyze/async", "POST", summary="Analyse a link in the background: 202 with the job "
            "(200 with the analysis when it is cached)", body=AnalyzeAsyncIn, response=AnalyzeJobOut,
            status=202, roles=ROLES)
 def analyze_async(body: AnalyzeAsyncIn):
-    return _job_or_result(*services.analyze_async(current_actor(), body.url, body.priority))
+    return job_or_result(*services.analyze_async(current_actor(), body.url, body.priority))
 
 
 @api_route(bp, "/links/analyze/status/<uuid:job_id>", summary="An analysis job (its owner, a requester "

@@ -26,12 +26,13 @@ from backend.integrations.safefetch.fetch import allowed_ports, test_allowance
 from backend.integrations.urlnorm import normalise_url, url_hash
 from backend.jobs import services as jobs
 from backend.jobs.models import FINAL, Job, JobStatus, Priority
-from backend.links import pipeline, settings, stats
+from backend.links import lane, pipeline, settings, stats
 from backend.links.ai import _upsert
 from backend.links.extract import detect_platform
 from backend.links.models import AIStatus, LinkAnalysis, LinkRequest
 
 KIND = "links.analyze"
+DONE, ACCEPTED, ELSEWHERE = "done", "accepted", "elsewhere"  # how analyze() answered
 CLAIM_GRACE = dt.timedelta(seconds=30)  # a claimed job id whose row is not there yet is being created
 FETCH_FAILURES = {"bad_content_encoding", "bad_redirect", "connection_failed", "dns_error", "http_error",
                   "tls_error", "too_large", "unsupported_content_encoding", "unsupported_content_type"}
@@ -122,7 +123,7 @@ def _start(actor: Actor, url: str, priority: Priority) -> dict[str, Any] | str:
     return job_id
 
 
-def _wait(job_id: str, seconds: float) -> Any:
+def wait_for(job_id: str, seconds: float) -> Any:
     """Poll the job row (status only: one indexed read) until it is final or `seconds` pass."""
     ends, pause = time.monotonic() + seconds, 0.02
     while True:
@@ -135,7 +136,8 @@ def _wait(job_id: str, seconds: float) -> Any:
         pause = min(pause * 1.5, 0.25)
 
 
-def _outcome(job_id: str) -> dict[str, Any]:
+def outcome(job_id: str) -> dict[str, Any]:
+    """The finished job's analysis, or its failure raised as a LinkFailed naming the reason."""
     job = db.session.get(Job, job_id, populate_existing=True)
     if job.status == JobStatus.SUCCEEDED:
         return job.result
@@ -146,22 +148,31 @@ def _outcome(job_id: str) -> dict[str, Any]:
     raise LinkFailed(job.error_message or "the analysis failed", {"reason": code}, code=code, status=status)
 
 
-def analyze(actor: Actor, url: str) -> tuple[dict[str, Any], bool]:
-    """(body, done): the analysis (from cache or within LINKS_SYNC_WAIT), else the job to follow."""
+def analyze(actor: Actor, url: str) -> tuple[dict[str, Any], str]:
+    """(body, how): the analysis, or the job and where to wait for it.
+
+    `done`: from cache, finished at once, or (lane `inline`) within LINKS_SYNC_WAIT; `elsewhere`:
+    the job with the event server's `result_url` that waits for it; `accepted`: the job to follow
+    (lane `inline`, past its wait). See backend/links/lane.py.
+    """
     found = _start(actor, url, Priority.HIGH)
     if isinstance(found, dict):
-        return found, True
-    if _wait(found, settings.number("LINKS_SYNC_WAIT")) in FINAL:
-        return _outcome(found), True
-    return jobs.public(db.session.get(Job, found, populate_existing=True)), False
+        return found, DONE
+    inline = lane.lane() == "inline"
+    if wait_for(found, settings.number("LINKS_SYNC_WAIT") if inline else 0) in FINAL:
+        return outcome(found), DONE
+    job = jobs.public(db.session.get(Job, found, populate_existing=True))
+    if inline:
+        return job, ACCEPTED
+    return {**job, "result_url": lane.result_url(found, actor.id)}, ELSEWHERE
 
 
-def analyze_async(actor: Actor, url: str, priority: Priority) -> tuple[dict[str, Any], bool]:
-    """(body, done): the cached analysis, else the (new or shared) job computing it, at once."""
+def analyze_async(actor: Actor, url: str, priority: Priority) -> tuple[dict[str, Any], str]:
+    """(body, how): the cached analysis (`done`), else the (new or shared) job computing it (`accepted`), at once."""
     found = _start(actor, url, priority)
     if isinstance(found, dict):
-        return found, True
-    return jobs.public(db.session.get(Job, found, populate_existing=True)), False
+        return found, DONE
+    return jobs.public(db.session.get(Job, found, populate_existing=True)), ACCEPTED
 
 
 def job_status(actor: Actor, job_id: str) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 - `LINKS_TTL_SECONDS` (6 h) and `LINKS_TTL_<PLATFORM>` (e.g. LINKS_TTL_YOUTUBE): how long
   metadata stays fresh; never under `MIN_TTL` (1 h). `LINKS_AI_TTL_SECONDS` (7 days) for the AI part.
 - `LINKS_SYNC_WAIT` (8 s): how long `POST /links/analyze` waits for its job before answering 202;
-  well under gunicorn's 30 s timeout.
+  well under gunicorn's 30 s timeout. `LINKS_WAIT_LANE` (`events`): where that wait happens, on
+  the event server after a 303 (default) or `inline` in the API worker (backend/links/lane.py).
 - `LINKS_AI_BATCH` (4): media per model call. `LINKS_MEDIA_MAX` (6): media taken per link.
 - `LINKS_MEDIA_MAX_BYTES` (8 MB), `LINKS_PAGE_DEADLINE` (10 s), `LINKS_MEDIA_DEADLINE` (15 s).
 - `LINKS_MEDIA_CONCURRENCY` (4) and `LINKS_MEDIA_RATE` (20/s): per platform, per process.

@@ -39,7 +39,7 @@ def test_async_answers_202_with_the_job_and_its_status_is_the_owners(links_app, 
 
 def test_sync_answers_202_past_its_wait_and_concurrent_requests_share_the_job(links_app, platform, gemini,
                                                                                make_user, tmp_path):
-    app = queued(links_app, tmp_path, LINKS_SYNC_WAIT=0.2)
+    app = queued(links_app, tmp_path, LINKS_SYNC_WAIT=0.2, LINKS_WAIT_LANE="inline")  # the worker waits
     client = app.test_client()
     _, first = make_user()
     _, second = make_user()

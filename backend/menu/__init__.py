@@ -14,7 +14,7 @@ from backend.common.domain import Domain
 
 bp = Blueprint("menu", __name__)
 
-from backend.menu import routes  # noqa: E402,F401  (registers the views)
+from backend.menu import routes, tasks  # noqa: E402,F401  (registers the views and the job handler)
 from backend.menu.papago import init_translations  # noqa: E402
 from backend.menu.results import init_results  # noqa: E402
 from backend.menu.scanlog import init_scanlog  # noqa: E402

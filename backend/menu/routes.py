@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 
-from backend.common.actor import Role, current_actor
+from backend.common.actor import ROLES, Role, current_actor
 from backend.common.api import api_route
+from backend.common.http import upload_body_limit
+from backend.common.images import read_upload
 from backend.common.pagination import PageQuery
-from backend.menu import bp, identify, papago, shops, stats
+from backend.menu import bp, identify, papago, recognize, shops, stats
 from backend.menu.schemas import (
     ApproveIn,
     IdentifyIn,
     IdentifyOut,
+    RecognizeOut,
     RejectIn,
     ScanIn,
     ScanListQuery,
@@ -24,6 +27,7 @@ from backend.menu.schemas import (
     TranslateIn,
     TranslateOut,
 )
+from backend.menu.settings import DEFAULTS
 
 NO_STORE = {"Cache-Control": "no-store"}
 PRIVATE = {"Cache-Control": "private, no-store"}  # per-account data
@@ -94,3 +98,18 @@ def reject_scan(scan_id: int, body: RejectIn):
            headers=PRIVATE)
 def menu_stats():
     return stats.admin_stats()
+
+
+@api_route(bp, "/menu/recognize", "POST", summary="Read a menu photo (multipart `file`: JPEG, PNG or WebP, at "
+           "most 10 MB and 4096 px a side): OCR, items, identify each; 202 with a job for items that need "
+           "more time", response=RecognizeOut, roles=ROLES, errors=[202, 400, 413, 415, 502, 503, 504],
+           headers=PRIVATE, max_body=upload_body_limit(DEFAULTS["MENU_UPLOAD_MAX_BYTES"]), idempotency=False)
+def recognize_menu():
+    data = read_upload(request.files.get("file"), recognize.number("MENU_UPLOAD_MAX_BYTES", int))
+    answer, done = recognize.recognize(current_actor(), data)
+    if done:
+        return answer
+    response = jsonify(answer)
+    response.status_code = 202
+    response.headers.update({"Location": answer["job"]["status_url"], **PRIVATE})
+    return response

@@ -252,3 +252,38 @@ class StatsOut(BaseModel):
     latest_scans: list[LatestScan]
     generated_at: dt.datetime
     source: Literal["cache", "database"]
+
+
+class RecognizedItem(BaseModel):
+    """One item read from the photo and what identify made of it."""
+
+    text: str
+    status: Literal["done", "pending", "failed"]
+    result: IdentifyOut | None
+    error: str | None = None
+
+
+class ImageInfo(BaseModel):
+    """The validated image."""
+
+    format: Literal["JPEG", "PNG", "WEBP"]
+    width: int
+    height: int
+    size_bytes: int
+
+
+class OcrInfo(BaseModel):
+    """Which OCR engine read the photo."""
+
+    engine: Literal["clova", "tesseract"]
+    characters: int
+
+
+class RecognizeOut(BaseModel):
+    """The menu items of a photo; with `job` (202) the pending items are identified in the background."""
+
+    menu_items: list[RecognizedItem]
+    image_info: ImageInfo
+    ocr: OcrInfo
+    parser: Literal["llm", "builtin"]
+    job: dict | None

@@ -12,6 +12,9 @@
 - `MENU_TRANSLATE_CACHE_SIZE` (5,000) / `MENU_TRANSLATE_CACHE_TTL` (86,400 s): translations kept per process.
 - `MENU_FLIGHT_DIR`: where the host-wide single-flight lock files live (default instance/menu-flight).
 - `MENU_STATS_TTL` (300 s): the admin stats cache.
+- `MENU_RECOGNIZE_DEADLINE` (25 s): what recognize may spend in the request (then 202 with a job);
+  `MENU_UPLOAD_MAX_BYTES` (10 MB): the photo limit (the route's body limit is 10 MB + multipart room).
+- `MENU_OCR=none` turns the embedded Tesseract off (CLOVA: `CLOVA_OCR_BASE_URL`, `CLOVA_OCR_API_KEY`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from backend.integrations.settings import config_value
 DEFAULTS: dict[str, Any] = {
     "MENU_CACHE_SIZE": 10_000, "MENU_CACHE_TTL": 3600.0, "MENU_AI_WAIT": 0.0, "MENU_AI_FAILURE_TTL": 5.0,
     "MENU_LOG_BATCH": 200, "MENU_LOG_FLUSH_SECONDS": 2.0, "MENU_TRANSLATE_CACHE_SIZE": 5000,
-    "MENU_TRANSLATE_CACHE_TTL": 86_400.0, "MENU_STATS_TTL": 300,
+    "MENU_TRANSLATE_CACHE_TTL": 86_400.0, "MENU_STATS_TTL": 300, "MENU_RECOGNIZE_DEADLINE": 25.0,
+    "MENU_UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
 }
 
 

@@ -76,7 +76,7 @@ def submit_scan(body: ScanIn):
 @api_route(bp, "/admin/menu/scans", summary="The scan approval queue in one status, newest first (admin)",
            query=ScanListQuery, response=ScanPage, roles=ADMIN, headers=PRIVATE)
 def list_scans(query: ScanListQuery):
-    return shops.list_scans(query.status.value, query.per_page, query.cursor)
+    return shops.list_scans(query.status, query.per_page, query.cursor)
 
 
 @api_route(bp, "/admin/menu/scans/<id:scan_id>/approve", "POST", summary="Approve a pending scan: link a "

@@ -166,7 +166,8 @@ class ScanOut(BaseModel):
 class ScanListQuery(PageQuery):
     """The queue in one status, newest first (cursor pages)."""
 
-    status: ScanStatus = ScanStatus.PENDING
+    # A Literal, not the enum: an enum only in a query has no schema in the document's components.
+    status: Literal["pending", "approved", "rejected"] = ScanStatus.PENDING.value
 
 
 class ScanPage(BaseModel):

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from backend.auth.models import User
 from backend.auth.passwords import hash_password
@@ -121,8 +121,11 @@ def seed_menu(ctx: Any) -> tuple[str, ...]:
     shared_hash = hash_password("load-password")
     owners_rows += [{"email": f"shop{i}@load.test", "password_hash": shared_hash, "name": f"Shop Owner {i}",
                      "role": Role.SHOP.value, "created_at": ctx.now} for i in range(1, sizes["shops"])]
-    owner_ids = list(db.session.execute(insert(User).returning(User.id, sort_by_parameter_order=True),
-                                        owners_rows).scalars())
+    # Explicit ids after every account seeded so far (the seed moves the PostgreSQL sequences past
+    # explicit ids only at the end, so a sequence-assigned id here would collide with them).
+    first = (db.session.execute(select(func.max(User.id))).scalar() or 0) + 1
+    owner_ids = list(range(first, first + len(owners_rows)))
+    db.session.execute(insert(User), [{"id": uid, **row} for uid, row in zip(owner_ids, owners_rows, strict=True)])
     shops = [{"id": i, "owner_id": owner, "name": "Sam's Kitchen" if i == 1 else f"Shop {i}",
               "address": "Seoul" if i == 1 else f"{i} Menu-ro, Seoul", "created_at": ctx.now}
              for i, owner in enumerate(owner_ids, start=1)]

@@ -154,6 +154,8 @@ def _held(key: str) -> Iterator[Any]:
         token = secrets.token_hex(8)
         try:
             acquired = _redis_acquire(client, key, token)
+        except FlightBusy:
+            raise  # someone else holds it: that is an answer, not a Redis failure
         except Exception as exc:  # Redis down: fall back to the host-wide file lock
             log.warning("menu single-flight: Redis unavailable (%s); using the host lock", exc)
         else:

@@ -163,3 +163,18 @@ def test_by_default_others_get_202_pending_instead_of_holding_a_worker(llm_app, 
     assert len(llm.requests) == 1
     assert identify(app.test_client(), "마라탕").get_json()["match"] == "ai" and len(llm.requests) == 1
     assert time.monotonic() - started < 5
+
+
+def test_pending_with_the_redis_lock_never_falls_back_to_a_second_call(llm_app, llm, db, redis_url):
+    import uuid
+
+    llm.default = slow(0.8, completion(MARATANG))
+    app = llm_app(REDIS_URL=redis_url, CACHE_KEY_PREFIX=f"menuflight-{uuid.uuid4().hex[:8]}:")
+
+    def one(_):
+        return identify(app.test_client(), "마라탕").status_code
+
+    with ThreadPoolExecutor(10) as pool:
+        codes = list(pool.map(one, range(10)))
+    assert 200 in codes and set(codes) <= {200, 202}
+    assert len(llm.requests) == 1

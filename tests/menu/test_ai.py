@@ -134,7 +134,9 @@ def test_concurrent_identifies_of_one_name_make_one_call(llm_app, llm, db):
 
 
 def test_waiters_share_a_failure_instead_of_calling_again(llm_app, llm, db):
-    llm.default = {**status(500), "delay": 0.4}
+    # Slow enough that all ten have arrived before it fails (a request arriving after the failure
+    # calls again, by design: failures are not cached).
+    llm.default = {**status(500), "delay": 2.0}
     app = llm_app(OPENAI_ATTEMPTS=1, MENU_AI_WAIT=20)
 
     def one(_):

@@ -9,7 +9,7 @@ SCALE ?= small
 export FLASK_APP := backend.wsgi
 export BIND
 
-.PHONY: install install-dev run serve worker events serve-proxy migrate seed shell test test-fast lint profile load load-links report bench bench-streams bench-fanout bench-dashboard bench-exports clean
+.PHONY: install install-dev run serve worker events serve-proxy migrate seed shell test test-fast lint profile load load-links report bench bench-streams bench-fanout bench-dashboard bench-exports bench-menu bench-menu-stats clean
 
 # Two stamps: running needs only requirements.txt; tests and the toolkit add requirements-dev.txt.
 $(RUNTIME_STAMP): requirements.txt
@@ -101,6 +101,14 @@ bench-dashboard: install-dev ## user/chef/admin dashboards cached and uncached v
 
 bench-exports: install-dev ## wall time and memory of 1,000- and 10,000-row PDF exports
 	$(BIN)/python -m scripts.bench_exports $(ARGS)
+# Menu (issue 8): identify ratios to the floor (exact / modifier, cached / uncached) and the
+# menu_identify load scenario against a fake LLM answering in 800 ms. Needs wrk. Not part of `make test`.
+bench-menu: install-dev ## identify ratios to the floor + the menu_identify load scenario (fake 800 ms LLM)
+	$(BIN)/python -m scripts.bench_menu $(ARGS)
+
+# Menu admin stats over SCALE=large scan logs (1,000,000): the one-statement query, timed (ARGS="--database-url ...").
+bench-menu-stats: install-dev ## menu admin stats at 1,000,000 scan logs (SQLite, or --database-url PostgreSQL)
+	$(BIN)/python -m scripts.bench_menu_stats $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -108,14 +109,27 @@ def wipe(app) -> None:
     """Empty every table (schema stays: it is owned by the migrations)."""
     with app.app_context():
         _db.session.remove()
-        with _db.engine.begin() as conn:
-            tables = [t.name for t in reversed(_db.metadata.sorted_tables)]  # children first
-            if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-            else:
-                for table in tables:
-                    conn.exec_driver_sql(f"DELETE FROM {table}")
+        for attempt in range(5):
+            try:
+                _wipe_tables()
+                break
+            except sa.exc.OperationalError as exc:
+                # After a bulk load autovacuum may hold a table TRUNCATE needs: PostgreSQL reports a
+                # deadlock and cancels one side. Try again rather than fail the next test.
+                if "deadlock detected" not in str(exc) or attempt == 4:
+                    raise
+                time.sleep(0.5)
         _db.engine.dispose()
+
+
+def _wipe_tables() -> None:
+    with _db.engine.begin() as conn:
+        tables = [t.name for t in reversed(_db.metadata.sorted_tables)]  # children first
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        else:
+            for table in tables:
+                conn.exec_driver_sql(f"DELETE FROM {table}")
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ class Role(StrEnum):
     USER = "user"
     CHEF = "chef"
     ADMIN = "admin"
+    SHOP = "shop"  # owns shops and submits their menu scans (backend/menu)
 
 
 ROLES: tuple[Role, ...] = tuple(Role)  # "any signed-in account"

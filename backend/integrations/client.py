@@ -88,10 +88,10 @@ class OutboundClient:
 
     def request_json(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
                      headers: dict | None = None, idempotency_key: str | None = None,
-                     idempotent: bool | None = None) -> Any:
+                     idempotent: bool | None = None, data: bytes | None = None) -> Any:
         """The decoded JSON body of a successful call (ProviderBadResponse when it is not JSON)."""
         body = self.request(method, path, json=json, params=params, headers=headers,
-                            idempotency_key=idempotency_key, idempotent=idempotent)
+                            idempotency_key=idempotency_key, idempotent=idempotent, data=data)
         try:
             return orjson.loads(body) if body else None
         except orjson.JSONDecodeError:
@@ -99,15 +99,19 @@ class OutboundClient:
 
     def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
                 headers: dict | None = None, idempotency_key: str | None = None,
-                idempotent: bool | None = None) -> bytes:
-        """The body of a successful (2xx) call; raises a ProviderError subclass otherwise."""
+                idempotent: bool | None = None, data: bytes | None = None) -> bytes:
+        """The body of a successful (2xx) call; raises a ProviderError subclass otherwise.
+
+        `data` is a ready-made body (e.g. a form, with its Content-Type in `headers`) for providers
+        that do not take JSON; `json` wins when both are given.
+        """
         if not self.settings.configured:
             raise ProviderNotConfigured(self.name, f"{self.name} is not configured "
                                                    f"(set {self.settings.spec.prefix}_BASE_URL)")
         method = method.upper()
         retryable = idempotent if idempotent is not None else (method in IDEMPOTENT_METHODS or bool(idempotency_key))
         sent_headers = self._headers(headers, idempotency_key)
-        data = orjson.dumps(json) if json is not None else None
+        data = orjson.dumps(json) if json is not None else data
         started = time.monotonic()
         ends = started + self.settings.deadline
         attempts = [0]

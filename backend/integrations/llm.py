@@ -52,7 +52,7 @@ def llm_model(app: Flask | None = None) -> str:
 
 
 def complete_json(system: str, user: str, *, schema: type[Model],
-                  temperature: float = 0.2) -> tuple[Model, dict[str, Any]]:
+                  temperature: float = 0.2, provider: str = NAME) -> tuple[Model, dict[str, Any]]:
     """Ask the configured model for a JSON object matching `schema`.
 
     Args:
@@ -60,6 +60,8 @@ def complete_json(system: str, user: str, *, schema: type[Model],
         user: The user message (the input to work on).
         schema: The pydantic model the answer must validate against.
         temperature: Sampling temperature; low by default so answers are steady.
+        provider: The declared provider to call: another spec on the same OPENAI_* configuration
+            with its own timeouts and breaker (e.g. `menu_llm`, called inside requests).
 
     Returns:
         The validated model instance and meta: `{"generator": "llm", "model": <the model the
@@ -70,15 +72,15 @@ def complete_json(system: str, user: str, *, schema: type[Model],
         ProviderBadResponse: The body, its JSON content or its fit to `schema` is wrong.
         ProviderError: Any other failure of the outbound client (HTTP error, timeout, breaker).
     """
-    client = client_for(NAME)
+    client = client_for(provider)
     if "json" not in f"{system} {user}".lower():
         # OpenAI rejects json_object mode unless a message mentions JSON.
         system = f"{system}\n\nAnswer with one JSON object."
     body = client.request_json("POST", "/chat/completions", idempotent=True, json={
         "model": llm_model(), "temperature": temperature, "response_format": {"type": "json_object"},
         "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}]})
-    content = _content(body)
-    instance = parse_answer(content, schema, NAME)
+    content = _content(body, provider)
+    instance = parse_answer(content, schema, provider)
     meta: dict[str, Any] = {"generator": "llm", "model": body.get("model") or llm_model()}
     if isinstance(body.get("usage"), dict):
         meta["usage"] = body["usage"]
@@ -98,14 +100,14 @@ def parse_answer(content: str, schema: type[Model], provider: str) -> Model:
     return _validate(_decode(content, provider), schema, provider)
 
 
-def _content(body: Any) -> str:
+def _content(body: Any, provider: str = NAME) -> str:
     """`choices[0].message.content` of a chat completion body."""
     try:
         content = body["choices"][0]["message"]["content"]
     except (TypeError, KeyError, IndexError):
-        raise _bad("a body without choices[0].message.content") from None
+        raise _bad("a body without choices[0].message.content", provider) from None
     if not isinstance(content, str) or not content.strip():
-        raise _bad("an empty message content")
+        raise _bad("an empty message content", provider)
     return content
 
 

@@ -27,7 +27,10 @@ def utc_naive(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+            raise ValueError(f"must be between {TIME_MIN.date()} and {TIME_MAX.date()}") from None
     if not TIME_MIN <= value <= TIME_MAX:
         raise ValueError(f"must be between {TIME_MIN.date()} and {TIME_MAX.date()}")
     return value

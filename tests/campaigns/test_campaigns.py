@@ -69,7 +69,8 @@ def test_deadline_must_be_ahead_and_bodies_are_checked(client, make_user):
     past = client.post(API, json={**base, "deadline": "2020-01-01T00:00:00Z"}, headers=auth)
     assert past.status_code == 422 and "deadline" in past.get_json()["error"]["details"]["fields"]
     for bad in ({"slots": 0}, {"slots": 10**12}, {"reward": -1}, {"reward": None}, {"title": "a\x00b"},
-                {"deadline": "99999-01-01"}, {"status": "closed"}, {"owner_id": 1}, {"deadline": "0001-01-01T00:00:00+14:00"}):
+                {"deadline": "99999-01-01"}, {"status": "closed"}, {"owner_id": 1},
+                {"deadline": "0001-01-01T00:00:00+14:00"}):
         response = client.post(API, json={**base, "deadline": future(), **bad}, headers=auth)
         assert response.status_code == 422, (bad, response.get_json())
     assert client.post(API, data="x", headers={**auth, "Content-Type": "text/plain"}).status_code == 415

@@ -79,20 +79,20 @@ def detail_item(row: Any) -> dict:
             "owner_id": row.owner_id, "owner_name": row.owner_name, "updated_at": row.updated_at}
 
 
-def _conditions(present: tuple[bool, ...]) -> list:
-    """WHERE terms for the filters that are present (FILTERS order); values are bound at execution."""
+def _conditions(present: tuple[bool, ...]) -> list[tuple[Any, Any]]:
+    """(column, WHERE term) for the filters that are present (FILTERS order); values bound at execution."""
     brand, min_reward, max_reward, after, before = present
-    conditions = [C.status == OPEN]
+    conditions: list[tuple[Any, Any]] = [(C.status, C.status == OPEN)]
     if brand:
-        conditions.append(func.lower(C.brand) == bindparam("brand"))
+        conditions.append((C.brand, func.lower(C.brand) == bindparam("brand")))
     if min_reward:
-        conditions.append(C.reward >= bindparam("min_reward", type_=C.reward.type))
+        conditions.append((C.reward, C.reward >= bindparam("min_reward", type_=C.reward.type)))
     if max_reward:
-        conditions.append(C.reward <= bindparam("max_reward", type_=C.reward.type))
+        conditions.append((C.reward, C.reward <= bindparam("max_reward", type_=C.reward.type)))
     if after:
-        conditions.append(C.deadline >= bindparam("deadline_after", type_=C.deadline.type))
+        conditions.append((C.deadline, C.deadline >= bindparam("deadline_after", type_=C.deadline.type)))
     if before:
-        conditions.append(C.deadline <= bindparam("deadline_before", type_=C.deadline.type))
+        conditions.append((C.deadline, C.deadline <= bindparam("deadline_before", type_=C.deadline.type)))
     return conditions
 
 
@@ -100,7 +100,8 @@ def _conditions(present: tuple[bool, ...]) -> list:
 def list_statements(sort: str, present: tuple[bool, ...], keyset: bool, dialect: str) -> tuple[Select, Select]:
     """(page, count) statements for one query shape, built once; the page carries `total`."""
     column, descending = SORTS[sort]
-    conditions = _conditions(present)
+    terms = _conditions(present)
+    conditions = [term for _, term in terms]
     if any(present):
         count = select(func.count()).select_from(Campaign.__table__).where(*conditions)
         total = count.scalar_subquery().label("total")
@@ -119,7 +120,10 @@ def list_statements(sort: str, present: tuple[bool, ...], keyset: bool, dialect:
                 .order_by(*order).limit(limit))
     elif keyset:
         last_value = bindparam("last_value", type_=column.type)
-        same = (select(*columns).where(*conditions, column == last_value, past(C.id, bindparam("last_id")))
+        # The tie branch drops the range filters on the sort column itself: `column = last` already
+        # implies them, and with both SQLite seeks the range and sorts it instead of seeking the tie.
+        others = [term for col, term in terms if col is not column]
+        same = (select(*columns).where(*others, column == last_value, past(C.id, bindparam("last_id")))
                 .order_by(*order).limit(limit).subquery())
         beyond = select(*columns).where(*conditions, past(column, last_value)).order_by(*order).limit(limit).subquery()
         both = union_all(select(same), select(beyond)).subquery()

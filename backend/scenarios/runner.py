@@ -44,12 +44,12 @@ class StepAnswer(BaseModel):
     output: str = Field(min_length=1, max_length=6000)
 
 
-def fill(instruction: str, variables: dict[str, str], run_input: str) -> str:
-    """The instruction with `{name}` placeholders replaced (`{input}` is the run's input).
+def fill(instruction: str, config: dict[str, Any], run_input: str) -> str:
+    """The instruction with `{name}` placeholders replaced (`{input}` the run's input, `{tone}` the tone).
 
     A plain substitution, not str.format: the values are user text and never interpreted.
     """
-    values = {**variables, "input": run_input or variables.get("input", "")}
+    values = {**(config.get("variables") or {}), "tone": config.get("tone", "friendly"), "input": run_input}
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1)) or f"(no {m.group(1)} given)", instruction)
 
 
@@ -79,7 +79,7 @@ def run_step(work: dict[str, Any], step: dict[str, Any], previous: list[dict[str
              use_llm: bool) -> tuple[str, dict[str, Any]]:
     """(output, meta) of one step; meta says which generator made it (and the model, or the fallback)."""
     config = work["config"] or {}
-    task = fill(step["instruction"], config.get("variables") or {}, work["input"])
+    task = fill(step["instruction"], config, work["input"])
     if use_llm:
         system = SYSTEM.format(name=work["name"], role=work["role"], scenario=work["scenario_name"],
                                tone=config.get("tone", "friendly"), language=config.get("language", "en"))

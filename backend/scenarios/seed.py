@@ -30,7 +30,7 @@ def catalogue() -> list[dict[str, Any]]:
 
 
 def _config(steps: list[dict[str, Any]]) -> dict[str, Any]:
-    names = [n for n in variables_of(steps) if n != "input"]
+    names = variables_of(steps)
     return {"variables": {n: SAMPLE_VALUES.get(n, n.replace("_", " ")) for n in names}, "tone": "friendly",
             "language": "en"}
 

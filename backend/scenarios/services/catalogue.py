@@ -22,12 +22,15 @@ from backend.scenarios.models import Scenario
 
 S = Scenario.__table__.c
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]{0,39})\}")
+# Filled by every run itself: {input} is the run's input, {tone} the employee's configured tone.
+RUN_PLACEHOLDERS = frozenset({"input", "tone"})
 COLUMNS = (S.id, S.slug, S.category, S.name, S.description, S.steps)
 
 
 def variables_of(steps: list[dict[str, Any]]) -> list[str]:
-    """The placeholders the steps' instructions use, in first-use order."""
-    return list(dict.fromkeys(name for step in steps for name in PLACEHOLDER.findall(step.get("instruction", ""))))
+    """The placeholders an employee's config fills (not {input}/{tone}), in first-use order."""
+    return list(dict.fromkeys(name for step in steps for name in PLACEHOLDER.findall(step.get("instruction", ""))
+                              if name not in RUN_PLACEHOLDERS))
 
 
 def scenario_item(row: Any, with_steps: bool = False) -> dict:

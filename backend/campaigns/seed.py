@@ -100,8 +100,8 @@ def seed_campaigns(ctx: Any) -> tuple[str, ...]:
     now, rng = ctx.now, ctx.rng
     n = SIZES.get(ctx.scale, SIZES["small"])
     users = ctx.shared["user_ids"]
-    owners = users[::50] or users
     demo_user = ctx.shared["demo"][Role.USER.value]
+    owners = [u for u in users[::50] if u != demo_user] or users  # the demo user owns exactly two
     rows = list(_campaigns(n, owners, demo_user, rng, now))
     summary = [(r["id"], r["status"], r["slots"], r["owner_id"]) for r in rows]
     with ctx.indexes_deferred(Campaign.__table__, CampaignApplication.__table__):

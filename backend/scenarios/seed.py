@@ -40,7 +40,7 @@ def seed_scenarios(ctx: Any) -> tuple[str, ...]:
     scenarios = catalogue()
     ctx.insert(Scenario, [{"id": i, "created_at": ctx.now, **s} for i, s in enumerate(scenarios, start=1)])
     demo = ctx.shared["demo"][Role.USER.value]
-    owners = [demo, demo, *ctx.shared["user_ids"][::10]]
+    owners = [demo, demo, *(u for u in ctx.shared["user_ids"][::10] if u != demo)]
     rows = []
     for n, owner in enumerate(owners, start=1):
         scenario_id = 1 + (n - 1) % len(scenarios) if n <= 2 else ctx.rng.randrange(1, len(scenarios) + 1)

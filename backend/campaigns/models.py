@@ -84,8 +84,11 @@ class Campaign(db.Model):
         Index("ix_campaigns_status_deadline", "status", "deadline", "id"),
         Index("ix_campaigns_status_reward", "status", "reward", "id"),
         Index("ix_campaigns_status_created", "status", "created_at", "id"),
-        # Case-insensitive brand filter, then the default sort.
+        # Case-insensitive brand filter under each sort (a popular brand has thousands of open
+        # campaigns: without its sort in the index a page sorted them all, 26 ms instead of 5).
         Index("ix_campaigns_brand_lower", func.lower(text("brand")), "status", "deadline", "id"),
+        Index("ix_campaigns_brand_reward", func.lower(text("brand")), "status", "reward", "id"),
+        Index("ix_campaigns_brand_created", func.lower(text("brand")), "status", "created_at", "id"),
         # An owner's campaigns, newest first.
         Index("ix_campaigns_owner_id_id", "owner_id", "id"),
     )

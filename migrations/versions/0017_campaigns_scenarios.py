@@ -53,6 +53,8 @@ def _campaigns():
     op.create_index("ix_campaigns_status_reward", "campaigns", ["status", "reward", "id"])
     op.create_index("ix_campaigns_status_created", "campaigns", ["status", "created_at", "id"])
     op.create_index("ix_campaigns_brand_lower", "campaigns", [sa.text("lower(brand)"), "status", "deadline", "id"])
+    op.create_index("ix_campaigns_brand_reward", "campaigns", [sa.text("lower(brand)"), "status", "reward", "id"])
+    op.create_index("ix_campaigns_brand_created", "campaigns", [sa.text("lower(brand)"), "status", "created_at", "id"])
     op.create_index("ix_campaigns_owner_id_id", "campaigns", ["owner_id", "id"])
     op.create_table(
         "campaign_applications",

@@ -131,7 +131,10 @@ def test_list_each_sort_and_deep_cursor_pages(big, sort):
 
 @pytest.mark.parametrize("query", [
     {"brand": "brand 7"},
-    {"brand": "Brand 3", "sort": "deadline"},
+    {"brand": "Brand 3", "sort": "-deadline"},
+    {"brand": "Brand 5", "sort": "-reward"},
+    {"brand": "Brand 6", "sort": "newest"},
+    {"brand": "Brand 8", "min_reward": 30_000, "sort": "reward"},
     {"min_reward": 50_000, "sort": "-reward"},
     {"min_reward": 100_000, "max_reward": 100_000, "sort": "reward"},
     {"deadline_before": "2026-06-03T00:00:00", "sort": "deadline"},

@@ -188,7 +188,9 @@ def test_statement_counts_do_not_grow_with_page_size(app, client, make_user):
 
 
 def test_expired_campaigns_close_and_leave_the_list(app, client, db, make_user):
-    from backend.campaigns.services.manage import close_expired
+    from backend.jobs.registry import PERIODIC
+
+    close_expired = PERIODIC["campaigns.close_expired"].run  # what the worker runs every minute
 
     _, auth = make_user()
     keep, expire = new_campaign(client, auth), new_campaign(client, auth)

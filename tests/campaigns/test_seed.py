@@ -18,7 +18,8 @@ def test_the_seed_is_reachable_and_its_counters_exact(app, client):
         result = seed("small")
         session = _db.session
         assert result["campaigns"] == SIZES["small"] and result["scenarios"] == len(catalogue())
-        open_rows = session.execute(select(func.count()).select_from(Campaign).where(Campaign.status == "open")).scalar()
+        open_rows = session.execute(select(func.count()).select_from(Campaign)
+                                    .where(Campaign.status == "open")).scalar()
         assert session.execute(select(CampaignCounter.open_count)).scalar() == open_rows
         approved = (select(func.count()).where(CampaignApplication.campaign_id == Campaign.id,
                                                CampaignApplication.status.in_(("approved", "completed")))

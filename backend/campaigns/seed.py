@@ -33,6 +33,7 @@ PRODUCTS = ["serum", "sunscreen", "cushion foundation", "toner pads", "hand crea
             "hotel stay", "phone case", "smart watch", "yoga mat", "water bottle"]
 REWARDS = [0, 0, 10_000, 20_000, 30_000, 50_000, 50_000, 70_000, 100_000, 150_000, 200_000, 300_000, 500_000]
 DRAFT, OPEN, CLOSED = (s.value for s in CampaignStatus)
+DEMO_APPLICATIONS = 5
 PENDING, APPROVED, REJECTED, COMPLETED = (s.value for s in ApplicationStatus)
 
 
@@ -54,15 +55,25 @@ def _campaigns(n: int, owners: list[int], demo_user: int, rng: Any, now: dt.date
                "updated_at": created}
 
 
-def _applications(campaigns: list[tuple[int, str, int, int]], users: list[int], rng: Any, now: dt.datetime):
-    """About two applications per campaign, by distinct users; approvals stay within each campaign's slots."""
-    aid = 0
+def _applications(campaigns: list[tuple[int, str, int, int]], users: list[int], demo_user: int, rng: Any,
+                  now: dt.datetime):
+    """About two applications per campaign, by distinct users; approvals stay within each campaign's slots.
+
+    The demo user also applies to the first DEMO_APPLICATIONS open campaigns it does not own, so its
+    "my applications" page has rows (the profiler reads it as that account).
+    """
+    aid, demo_left = 0, DEMO_APPLICATIONS
     for cid, status, slots, owner in campaigns:
         if status == DRAFT:
             continue
         count = min(len(users), int(rng.expovariate(1 / 2.2)))
         approved = 0
-        for user_id in rng.sample(users, count):
+        picks = rng.sample(users, count)
+        if demo_left and status == OPEN and owner != demo_user:
+            demo_left -= 1
+            if demo_user not in picks:
+                picks.append(demo_user)
+        for user_id in picks:
             if user_id == owner:  # nobody applies to their own campaign
                 continue
             aid += 1
@@ -107,6 +118,6 @@ def seed_campaigns(ctx: Any) -> tuple[str, ...]:
     with ctx.indexes_deferred(Campaign.__table__, CampaignApplication.__table__):
         ctx.insert(Campaign, rows)
         del rows
-        ctx.insert(CampaignApplication, _applications(summary, users, rng, now))
+        ctx.insert(CampaignApplication, _applications(summary, users, demo_user, rng, now))
     _refresh_counters()
     return ("campaigns",)

@@ -37,6 +37,7 @@ def test_the_seed_is_reachable_and_its_counters_exact(app, client):
     token = client.post("/api/v1/auth/login", json={"email": email, "password": password}).get_json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/campaigns/mine", headers=auth).get_json()["total"] == 2
+    assert client.get("/api/v1/campaigns/applications", headers=auth).get_json()["total"] >= 5
     employees = client.get("/api/v1/ai-employees", headers=auth).get_json()
     assert employees["total"] == 2
     run = client.post(f"/api/v1/ai-employees/{employees['items'][0]['id']}/runs", json={}, headers=auth)

@@ -1,0 +1,1 @@
+"""Campaign services: the public list and detail (listing), owners' writes (manage), applications."""

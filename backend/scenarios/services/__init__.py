@@ -1,0 +1,1 @@
+"""Scenario services: the public catalogue, users' AI employees, and their runs."""

@@ -188,6 +188,22 @@ class BaseConfig:
     EVENTS_HEARTBEAT_SECONDS = env_float("EVENTS_HEARTBEAT_SECONDS", 15.0)
     EVENTS_POLL_SECONDS = env_float("EVENTS_POLL_SECONDS", 0.2)  # one query per tick for all open streams
     EVENTS_MAX_STREAMS_PER_USER = env_int("EVENTS_MAX_STREAMS_PER_USER", 20)  # per event-server process
+    # Monitoring (backend/monitoring): the evaluator's tick, escalation delay, default channels, where each
+    # process shares its request figures (one directory per host); SMTP_* is read by integrations/mailer.py.
+    MONITORING_ENABLED = env_bool("MONITORING_ENABLED", True)
+    MONITORING_EVAL_SECONDS = env_float("MONITORING_EVAL_SECONDS", 30.0)
+    MONITORING_ESCALATE_SECONDS = env_float("MONITORING_ESCALATE_SECONDS", 900.0)
+    MONITORING_DEFAULT_CHANNELS = env_str("MONITORING_DEFAULT_CHANNELS", "")  # e.g. "slack,email"
+    MONITORING_EMAIL_TO = env_str("MONITORING_EMAIL_TO", "")
+    MONITORING_DIR = env_str("MONITORING_DIR", str(INSTANCE_DIR / "monitoring"))
+    MONITORING_FLUSH_SECONDS = env_float("MONITORING_FLUSH_SECONDS", 2.0)
+    # The operator page (/admin/) signs in with Flask's session cookie, sent only to /admin.
+    SESSION_COOKIE_NAME = "sf_admin"
+    SESSION_COOKIE_PATH = "/admin"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+    PERMANENT_SESSION_LIFETIME = env_int("ADMIN_SESSION_SECONDS", 8 * 3600)
 
 
 class DevelopmentConfig(BaseConfig):
@@ -199,6 +215,7 @@ class ProductionConfig(BaseConfig):
 
     SERVER_TIMING = env_str("SERVER_TIMING", "off")  # DB time and statement counts are a side channel
     EVENTS_PUBLIC_URL = env_set("EVENTS_PUBLIC_URL", "")  # nginx routes /api/v1/events/ on the same host
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)  # the operator page's cookie: HTTPS only
 
 
 class TestingConfig(BaseConfig):
@@ -220,6 +237,7 @@ class TestingConfig(BaseConfig):
     INSIGHT_DIR = None  # in-process only; a test that checks cross-worker sharing passes a tmp dir
     JOBS_IMMEDIATE = True  # jobs run inside enqueue; the worker tests pass a queue file and turn this off
     JOBS_RETRY_BACKOFF = 0.0
+    MONITORING_DIR = None  # in-process request figures; the evaluator tests run in the same process
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "testing": TestingConfig}

@@ -11,7 +11,9 @@ import os
 import flask_swagger_ui
 from flask import Response, render_template, send_from_directory, url_for
 
+from backend.common.api import api_route
 from backend.console import bp
+from backend.errors import NotFound
 
 DIST = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
 DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -20,7 +22,7 @@ ASSETS = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-prese
           "favicon-16x16.png"}
 
 
-@bp.get("")
+@api_route(bp, "", summary="Interactive API docs (Swagger UI over this document; an HTML page)")
 def api_docs() -> Response:
     """The interactive documentation page."""
     html = render_template("console/docs.html", spec_url=url_for("openapi.openapi_document"))
@@ -28,7 +30,7 @@ def api_docs() -> Response:
                     mimetype="text/html")
 
 
-@bp.get("/assets/<name>")
+@api_route(bp, "/assets/<name>", summary="A file of the docs page (Swagger UI's scripts and styles)", errors=[404])
 def docs_asset(name: str) -> Response:
     """Swagger UI's files (an allow-list: nothing else of the wheel's directory is served)."""
     if name == "init.js":
@@ -36,8 +38,6 @@ def docs_asset(name: str) -> Response:
     elif name in ASSETS:
         response = send_from_directory(DIST, name, max_age=86400)
     else:
-        from backend.errors import NotFound
-
         raise NotFound("no such file", {"name": name[:100]})
     response.headers["Content-Security-Policy"] = DOCS_CSP
     return response

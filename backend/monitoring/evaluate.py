@@ -166,6 +166,8 @@ def evaluate_tick(app: Flask, now: dt.datetime | None = None) -> dict[str, Any] 
     if not claim(tick, now):
         return None
     rules = list(db.session.execute(select(AlertRule).order_by(AlertRule.id)).scalars())
+    for rule in rules:  # detached, so the commits below do not expire them (a refresh SELECT per rule)
+        db.session.expunge(rule)
     counters = registry.collect(app)
     values = _values(app, now, rules, counters) if rules else {}
     resolved: list[Alert] = []

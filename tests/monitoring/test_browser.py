@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from backend.config import ROOT
 from backend.common.api import OPERATIONS
+from backend.config import ROOT
 from tests.monitoring.conftest import ADMIN, queue_jobs, t0, tick
 
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"

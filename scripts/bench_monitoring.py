@@ -1,12 +1,13 @@
 """Cost of the monitoring parts: one evaluation tick per rule count, and the per-request recorder.
 
-    python -m scripts.bench_monitoring [--rules 10,100] [--ticks 20]
+    python -m scripts.bench_monitoring [--rules 10,100] [--ticks 20] [--rounds 7]
 
 On a temporary migrated SQLite file: serves a little traffic (chef list, products, health) in
 process so the counters have series, creates N rules over every kind of source (never breached:
 the figure is evaluation, not delivery), then runs `--ticks` evaluation ticks 30 s apart on an
 injected clock and prints the median and the slowest. The recorder figure is `Recorder.record`
-alone, best of 5 rounds of 200,000 calls.
+alone, best of 5 rounds of 200,000 calls; the request figure is in-process test-client GETs of
+a view-cache hit with the recorder's hook on and off, in interleaved rounds (median per request).
 """
 
 from __future__ import annotations
@@ -70,16 +71,55 @@ def record_cost() -> float:
     return best / n * 1e6
 
 
+def request_overhead(rounds: int, requests: int, directory: Path) -> tuple[float, float]:
+    """(median us per request with the recorder's hook, without) over interleaved rounds, in process.
+
+    A view-cache hit through Flask (the L1 off so every request reaches the hook): the cheapest
+    path the hook runs on, so its share is the largest it can be.
+    """
+    from flask_migrate import upgrade
+
+    from backend import create_app
+    from backend.extensions import db
+
+    app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / 'req.db'}",
+                      "CACHE_GENERATIONS_PATH": str(directory / "gen-req"), "RESPONSE_L1_SIZE": 0})
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+    client = app.test_client()
+    hooks = app.after_request_funcs[None]
+    hook = next(f for f in hooks if f.__name__ == "_record")
+    on, off = [], []
+    for _ in range(200):
+        client.get("/api/v1/coocook/chefs")
+    for _ in range(rounds):
+        for enabled, out in ((True, on), (False, off)):
+            if enabled and hook not in hooks:
+                hooks.append(hook)
+            elif not enabled:
+                hooks.remove(hook)
+            began = time.perf_counter()
+            for _ in range(requests):
+                client.get("/api/v1/coocook/chefs")
+            out.append((time.perf_counter() - began) / requests * 1e6)
+    return statistics.median(on), statistics.median(off)
+
+
 def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rules", default="10,100")
     parser.add_argument("--ticks", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sf-bench-monitoring-") as tmp:
         for rules in (int(r) for r in args.rules.split(",")):
             median, worst = tick_cost(rules, args.ticks, Path(tmp))
             print(f"{rules} rules: tick median {median:.1f} ms, slowest {worst:.1f} ms ({args.ticks} ticks)")
+        with_hook, without = request_overhead(args.rounds, 2000, Path(tmp))
+        print(f"view-cache hit through Flask: {with_hook:.1f} us with the recorder, {without:.1f} us without "
+              f"(median of {args.rounds} interleaved rounds of 2000; ratio {with_hook / without:.3f})")
     print(f"recorder: {record_cost():.2f} us per request")
 
 

@@ -197,6 +197,7 @@ class BaseConfig:
     MONITORING_EMAIL_TO = env_str("MONITORING_EMAIL_TO", "")
     MONITORING_DIR = env_str("MONITORING_DIR", str(INSTANCE_DIR / "monitoring"))
     MONITORING_FLUSH_SECONDS = env_float("MONITORING_FLUSH_SECONDS", 2.0)
+    MONITORING_RETENTION_DAYS = env_int("MONITORING_RETENTION_DAYS", 90)  # resolved alerts, ended silences
     # The operator page (/admin/) signs in with Flask's session cookie, sent only to /admin.
     SESSION_COOKIE_NAME = "sf_admin"
     SESSION_COOKIE_PATH = "/admin"

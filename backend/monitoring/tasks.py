@@ -10,16 +10,23 @@ tick once.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 import threading
 import time
 
 from flask import Flask, current_app
+from sqlalchemy import delete, select
 
+from backend.common.models import utcnow
+from backend.database import write_transaction
 from backend.extensions import db
 from backend.jobs.registry import periodic
 from backend.monitoring import evaluate
+from backend.monitoring.models import Alert, IncidentAlert, Silence
+
+BATCH = 1000
 
 log = logging.getLogger(__name__)
 SPAN = 60.0  # the periodic task's period (crontab minute="*")
@@ -52,3 +59,26 @@ def evaluate_minute() -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config.get("MONITORING_ENABLED", True):
         threading.Thread(target=run_ticks, args=(app, SPAN - 1.0), name="sf-monitoring-ticks", daemon=True).start()
+
+
+@periodic("monitoring.purge", minute="41", hour="3")
+def purge(days: int | None = None) -> int:
+    """Delete old resolved alerts and ended silences; the number of alerts removed.
+
+    "Old" is MONITORING_RETENTION_DAYS; deliveries go with their alerts, in short batches; alerts
+    linked to an incident are kept with it.
+    """
+    keep = days if days is not None else current_app.config["MONITORING_RETENTION_DAYS"]
+    before = utcnow() - dt.timedelta(days=keep)
+    removed = 0
+    while True:
+        with write_transaction(db.session) as tx:
+            ids = (select(Alert.id).where(Alert.status == "resolved", Alert.resolved_at < before,
+                                          Alert.id.not_in(select(IncidentAlert.alert_id))).limit(BATCH))
+            count = tx.execute(delete(Alert).where(Alert.id.in_(ids))).rowcount
+        removed += count
+        if count < BATCH:
+            break
+    with write_transaction(db.session) as tx:
+        tx.execute(delete(Silence).where(Silence.ends_at < before))
+    return removed

@@ -169,3 +169,32 @@ def test_a_crossing_is_delivered_within_a_minute_in_real_time(database_url, tmp_
         loop.join(timeout=15)
     finally:
         wipe(app)
+
+
+def test_purge_keeps_recent_active_and_incident_alerts(monitor_app, admin):
+    import datetime as dt
+
+    from sqlalchemy import insert, select
+
+    from backend.extensions import db
+    from backend.monitoring.models import Alert
+    from backend.monitoring.tasks import purge
+
+    old, new = dt.datetime(2020, 1, 1), dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    base = {"rule_name": "r", "metric": "jobs.failed", "labels": {}, "group_key": "g", "severity": "info",
+            "value": 1.0, "threshold": 0.0, "silenced": False, "level": 0, "started_at": old, "updated_at": old}
+    with monitor_app.app_context():
+        db.session.execute(insert(Alert), [
+            {**base, "fingerprint": "a", "status": "resolved", "resolved_at": old},
+            {**base, "fingerprint": "b", "status": "resolved", "resolved_at": old},
+            {**base, "fingerprint": "c", "status": "resolved", "resolved_at": new},
+            {**base, "fingerprint": "d", "status": "firing", "resolved_at": None}])
+        db.session.commit()
+        db.session.remove()
+    client, (_, headers) = monitor_app.test_client(), admin
+    assert client.post(f"{ADMIN}/incidents", headers=headers, json={"title": "t", "alert_ids": [2]}).status_code == 201
+    with monitor_app.app_context():
+        assert purge() == 1
+        left = sorted(db.session.execute(select(Alert.fingerprint)).scalars())
+        db.session.remove()
+    assert left == ["b", "c", "d"]

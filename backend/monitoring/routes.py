@@ -7,17 +7,13 @@ from flask import current_app
 from backend.common.actor import Role, current_actor
 from backend.common.api import api_route
 from backend.monitoring import bp, evaluate, incidents, services
+from backend.monitoring.incident_schemas import IncidentIn, IncidentOut, IncidentPage, IncidentPatch, IncidentQuery
 from backend.monitoring.schemas import (
     AlertOut,
     AlertPage,
     AlertsNow,
     EvaluateOut,
     HistoryQuery,
-    IncidentIn,
-    IncidentOut,
-    IncidentPage,
-    IncidentPatch,
-    IncidentQuery,
     MetricsOut,
     MetricsQuery,
     Page,

@@ -46,17 +46,24 @@ def eventually(check, seconds: float = 15.0) -> bool:
 def test_figures_are_shared_across_workers_and_shown_on_the_dashboard(server):
     base, tmp = server["base"], server["tmp"]
     urls = [f"{base}/api/v1/coocook/chefs?page={n % 7 + 1}&per_page={n % 5 + 1}" for n in range(60)]
-    with ThreadPoolExecutor(8) as pool:
-        assert all(r.status_code == 200 for r in pool.map(lambda u: requests.get(u, timeout=10), urls))
     from backend.monitoring.recorder import REQ, Recorder
 
     def flask_seen() -> int:  # what another process (the evaluator) reads from the workers' files
         return Recorder(str(tmp / "monitoring"), 1.0).merged().get("coocook.list_chefs", [0] * (REQ + 1))[REQ]
 
+    def files() -> int:
+        return len(list((tmp / "monitoring").glob("*.json")))
+
+    sent = 0
+    with ThreadPoolExecutor(8) as pool:
+        # Until both workers have answered (and flushed): on a loaded box the second may still be booting.
+        while sent < 600 and (sent == 0 or not eventually(lambda: files() == 2, 2.0)):
+            assert all(r.status_code == 200 for r in pool.map(lambda u: requests.get(u, timeout=10), urls))
+            sent += len(urls)
+    assert files() == 2  # one file per worker
     # Each of the 35 distinct URLs reached Flask at least once; repeats may be L1 hits. Files are
-    # rewritten every 0.2 s by each worker's flusher: poll, the box may be loaded.
-    assert eventually(lambda: len(list((tmp / "monitoring").glob("*.json"))) == 2)  # one file per worker
-    assert eventually(lambda: 35 <= flask_seen() <= 60), flask_seen()
+    # rewritten every 0.2 s by each worker's flusher: poll.
+    assert eventually(lambda: 35 <= flask_seen() <= sent), (flask_seen(), sent)
 
     session = requests.Session()
     form = session.get(f"{base}/admin/login", timeout=10).text
@@ -70,7 +77,7 @@ def test_figures_are_shared_across_workers_and_shown_on_the_dashboard(server):
         rows = {row[0]: row for s in figures["sections"] if s["id"] == "endpoints" for row in s["rows"]}
         return rows.get("coocook.list_chefs") or [None, 0]
 
-    assert eventually(lambda: chef_row()[1] >= 60), chef_row()  # L1 hits included (the insight counts them)
+    assert eventually(lambda: chef_row()[1] >= sent), (chef_row(), sent)  # L1 hits included (the insight counts them)
     endpoints = {"coocook.list_chefs": chef_row()}
     assert float(endpoints["coocook.list_chefs"][4]) > 0  # a p95 from both workers' histograms
     html = session.get(f"{base}/admin/", timeout=10).text

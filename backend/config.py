@@ -234,6 +234,23 @@ class BaseConfig:
     METRICS_FLUSH_SECONDS = env_float("METRICS_FLUSH_SECONDS", 1.0)  # each process writes its counts this often
     # Traces (backend/observability/tracing.py): off by default; nothing of OpenTelemetry is imported when off.
     ENABLE_OPENTELEMETRY = env_bool("ENABLE_OPENTELEMETRY", False)
+    # Monitoring (backend/monitoring): the evaluator's tick, escalation delay, default channels, where each
+    # process shares its request figures (one directory per host); SMTP_* is read by integrations/mailer.py.
+    MONITORING_ENABLED = env_bool("MONITORING_ENABLED", True)
+    MONITORING_EVAL_SECONDS = env_float("MONITORING_EVAL_SECONDS", 30.0)
+    MONITORING_ESCALATE_SECONDS = env_float("MONITORING_ESCALATE_SECONDS", 900.0)
+    MONITORING_DEFAULT_CHANNELS = env_str("MONITORING_DEFAULT_CHANNELS", "")  # e.g. "slack,email"
+    MONITORING_EMAIL_TO = env_str("MONITORING_EMAIL_TO", "")
+    MONITORING_DIR = env_str("MONITORING_DIR", str(INSTANCE_DIR / "monitoring"))
+    MONITORING_FLUSH_SECONDS = env_float("MONITORING_FLUSH_SECONDS", 2.0)
+    MONITORING_RETENTION_DAYS = env_int("MONITORING_RETENTION_DAYS", 90)  # resolved alerts, ended silences
+    # The operator page (/admin/) signs in with Flask's session cookie, sent only to /admin.
+    SESSION_COOKIE_NAME = "sf_admin"
+    SESSION_COOKIE_PATH = "/admin"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+    PERMANENT_SESSION_LIFETIME = env_int("ADMIN_SESSION_SECONDS", 8 * 3600)
 
 
 class DevelopmentConfig(BaseConfig):
@@ -245,6 +262,7 @@ class ProductionConfig(BaseConfig):
 
     SERVER_TIMING = env_str("SERVER_TIMING", "off")  # DB time and statement counts are a side channel
     EVENTS_PUBLIC_URL = env_set("EVENTS_PUBLIC_URL", "")  # nginx routes /api/v1/events/ on the same host
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)  # the operator page's cookie: HTTPS only
 
 
 class TestingConfig(BaseConfig):
@@ -272,6 +290,7 @@ class TestingConfig(BaseConfig):
     DASHBOARD_VIEWS_FLUSH_SECONDS = 0.0  # tests flush the chef-view counter themselves
     # One metrics directory per test process (prometheus_client reads it from the environment once).
     METRICS_DIR = os.path.join(tempfile.gettempdir(), f"sf-test-metrics-{os.getpid()}")
+    MONITORING_DIR = None  # in-process request figures; the evaluator tests run in the same process
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "testing": TestingConfig}

@@ -172,7 +172,8 @@ class OutboundClient:
 
     def _send(self, method: str, path: str, params: dict | None, headers: dict, data: bytes | None,
               ends: float, left: float) -> bytes:
-        url = f"{self.settings.base_url}/{path.lstrip('/')}"
+        # An empty path is the base URL itself (a Slack incoming webhook is one full URL, no trailing slash).
+        url = f"{self.settings.base_url}/{path.lstrip('/')}" if path else self.settings.base_url
         timeout = (min(self.settings.connect_timeout, left), min(self.settings.read_timeout, left))
         try:
             response = self.session.request(method, url, params=params, headers=headers, data=data,

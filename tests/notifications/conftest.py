@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from tests.events.test_stream import events_server  # noqa: F401  (a real gunicorn event server)
+from tests.monitoring.conftest import smtp  # noqa: F401  (a real SMTP server on loopback, aiosmtpd)
 
 BOOKINGS = "/api/v1/coocook/bookings"
 NOTIFICATIONS = "/api/v1/notifications"

@@ -115,12 +115,12 @@ def test_a_ready_meari_session_notifies_its_owner(client, make_user):
     assert mine(client, other) == []
 
 
-def test_with_smtp_host_the_mailer_is_configured_but_still_a_stub(database_url, tmp_path, db):
+def test_with_smtp_host_the_notification_is_emailed(database_url, tmp_path, db, smtp):
     from backend.auth import services
     from backend.extensions import db as app_db
     from tests.conftest import make_app
 
-    app = make_app(database_url, tmp_path, SMTP_HOST="smtp.example.invalid")  # the `app` fixture wipes after
+    app = make_app(database_url, tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port)  # a real SMTP server on loopback
     try:
         client = app.test_client()
         with app.app_context():
@@ -132,7 +132,9 @@ def test_with_smtp_host_the_mailer_is_configured_but_still_a_stub(database_url, 
         client.post("/api/v1/auth/password", json={"current_password": "password-123",
                                                    "new_password": "another-pass-456"}, headers=headers)
         result = db.session.execute(select(Job.result).where(Job.kind == "notifications.email")).scalar_one()
-        assert result == {"sent": 0, "skipped": 1, "reason": "not_sent"}  # logged, not sent: no SMTP sender yet
+        assert result == {"sent": 1, "skipped": 0, "reason": None}
+        ((to, message),) = smtp.messages
+        assert to == ["mail@example.com"] and message["Subject"]
     finally:
         db.session.rollback()
         with app.app_context():

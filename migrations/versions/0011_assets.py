@@ -1,7 +1,7 @@
 """Image assets, and chef profiles' avatar_asset_id.
 
 Revision ID: 0011_assets
-Revises: 0009_notifications
+Revises: 0010_menu
 Create Date: 2026-12-04
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_assets"
-down_revision = "0009_notifications"
+down_revision = "0010_menu"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Dashboards and exports: chef-detail view counts, exports, and the period indexes of the admin KPIs.
 
 Revision ID: 0012_exports
-Revises: 0009_notifications
+Revises: 0011_assets
 Create Date: 2026-12-04
 """
 

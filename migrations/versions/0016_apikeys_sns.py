@@ -1,7 +1,7 @@
 """API keys (hash only) and SNS automation: accounts with encrypted credentials, posts.
 
 Revision ID: 0016_apikeys_sns
-Revises: 0009_notifications
+Revises: 0015_monitoring
 Create Date: 2026-12-04
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0016_apikeys_sns"
-down_revision = "0012_exports"
+down_revision = "0015_monitoring"
 branch_labels = None
 depends_on = None
 

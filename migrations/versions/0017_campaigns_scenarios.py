@@ -2,7 +2,7 @@
 (scenarios, ai_employees, ai_employee_runs).
 
 Revision ID: 0017_campaigns_scenarios
-Revises: 0009_notifications
+Revises: 0016_apikeys_sns
 Create Date: 2026-12-04
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0017_campaigns_scenarios"
-down_revision = "0009_notifications"
+down_revision = "0016_apikeys_sns"
 branch_labels = None
 depends_on = None
 

@@ -16,6 +16,7 @@ from backend.config import DEFAULT_SECRET, INSTANCE_DIR, ROOT, config_for, norma
 from backend.database import engine_options, is_sqlite, tune_engine
 from backend.errors import register_error_handlers
 from backend.extensions import caching, db, insight, integrations, migrate, throttling, timing
+from backend.logs.extension import install_request_log
 
 
 def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
@@ -28,7 +29,8 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     register_domains(app, discover_domains())
     register_error_handlers(app)
     register_http(app)  # security headers, Server-Timing policy, CORS, body limit (after the extensions)
-    throttling.init_app(app)  # last: its middleware counts every request, L1 cache hits included
+    throttling.init_app(app)  # its middleware counts every request, L1 cache hits included
+    install_request_log(app)  # outermost: a request id and a request line for every answer, 429s included
     register_cli(app)
     return app
 

@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from flask import Flask, current_app, g
 
+from backend.common.request_context import set_user
+
 
 class Role(StrEnum):
     """What an account may do; one definition for models, constraints, schemas and the seed."""
@@ -49,7 +51,9 @@ def set_authenticator(app: Flask, authenticate: Authenticator) -> None:
 
 def require_actor(roles: Iterable[str]) -> Actor:
     """The signed-in actor of this request, allowed one of `roles` (raises 401/403)."""
-    return current_app.extensions[KEY](roles)
+    actor = current_app.extensions[KEY](roles)
+    set_user(actor.id)  # every later log line of the request names the account
+    return actor
 
 
 def current_actor() -> Actor:

@@ -23,6 +23,7 @@ import threading
 import time
 import weakref
 from collections import deque
+from contextlib import nullcontext
 from typing import Any
 
 import orjson
@@ -106,11 +107,10 @@ class LogBuffer:
         _flushing.active = True
         try:
             lock = write_lock_for(self.engine)
-            with lock.held() if lock is not None else _nothing():
-                with self.engine.connect() as conn:
-                    conn = conn.execution_options(**{IMMEDIATE: True})
-                    with conn.begin():
-                        conn.execute(insert(LogEntry), batch)
+            with lock.held() if lock is not None else nullcontext(), self.engine.connect() as conn:
+                conn = conn.execution_options(**{IMMEDIATE: True})
+                with conn.begin():
+                    conn.execute(insert(LogEntry), batch)
         except Exception as exc:  # database down or locked: keep what fits, count the rest
             with self._lock:
                 room = self.capacity - len(self._rows)
@@ -129,14 +129,6 @@ class LogBuffer:
             log.warning("log store: writing again (%d rows dropped so far)", self.dropped)
         self.written += len(batch)
         return True
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
 
 
 def _now() -> dt.datetime:

@@ -101,5 +101,5 @@ def mask_value(value: Any, depth: int = 0) -> Any:
 
 
 def mask_processor(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
-    """structlog processor: mask the whole event dict (the last step before rendering)."""
+    """Structlog processor: mask the whole event dict (the last step before rendering)."""
     return mask_value(event)

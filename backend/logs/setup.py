@@ -43,6 +43,14 @@ def add_request_context(_logger: Any, _method: str, event: dict[str, Any]) -> di
     return event
 
 
+FIRST = ("timestamp", "level", "logger", "message")
+
+
+def order_fields(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """The fixed fields first, so lines read alike (orjson keeps insertion order)."""
+    return {**{key: event[key] for key in FIRST if key in event}, **event}
+
+
 def _dumps(obj: Any, **kw: Any) -> str:
     return orjson.dumps(obj, default=kw.get("default", repr), option=orjson.OPT_NON_STR_KEYS).decode()
 
@@ -68,6 +76,7 @@ def json_formatter() -> structlog.stdlib.ProcessorFormatter:
                 ExceptionDictTransformer(show_locals=False, max_frames=MAX_FRAMES, use_rich=False)),
             structlog.processors.EventRenamer("message"),
             mask_processor,
+            order_fields,
             structlog.processors.JSONRenderer(serializer=_dumps),
         ],
     )

@@ -9,14 +9,25 @@ from flask import Flask
 from backend.extensions import db
 from backend.logs.buffer import KEY, LogBuffer, StoreHandler, register
 from backend.logs.middleware import RequestLog
+from backend.logs.models import FTS_TABLE
 from backend.logs.setup import configure_logging, json_formatter
 
 STORE_HANDLER = "sf-log-store"
 
 
+def _not_fts(name: str | None, type_: str, _parents: dict) -> bool:
+    """Autogenerate filter: SQLite's FTS5 table for log search (and its shadow tables) is the migration's own."""
+    return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))
+
+
 def init_logs(app: Flask) -> None:
     """The domain's init hook: JSON lines for every logger, and (LOG_STORE_ENABLED) the store's buffer."""
     configure_logging(app.config)
+    migrate = app.extensions.get("migrate")
+    if migrate is not None:
+        previous = migrate.configure_args.get("include_name")
+        migrate.configure_args["include_name"] = _not_fts if previous is None else (
+            lambda name, type_, parents: _not_fts(name, type_, parents) and previous(name, type_, parents))
     if not app.config.get("LOG_STORE_ENABLED", True):
         return
     with app.app_context():

@@ -12,17 +12,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal_column, or_, select
+from sqlalchemy import and_, case, func, literal_column, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from backend.common.models import utcnow
 from backend.common.pagination import cursor_datetime, cursor_id, decode_cursor, encode_cursor, envelope
 from backend.database import read_connection
 from backend.extensions import db
-from backend.logs.models import LogEntry
+from backend.logs.models import FTS_TABLE, LogEntry
 
-TOTAL_CAP = 10_000
+TOTAL_CAP = 1000
 TOP = 20
+TRIGRAM = 3
 COLUMNS = (LogEntry.id, LogEntry.created_at, LogEntry.level, LogEntry.logger, LogEntry.message,
            LogEntry.request_id, LogEntry.method, LogEntry.path, LogEntry.status, LogEntry.duration_ms,
            LogEntry.user_id, LogEntry.error_type, LogEntry.data)
@@ -36,11 +37,15 @@ def like_pattern(text: str) -> str:
 def _conditions(dialect: str, *, q: str | None, level: str | None, request_id: str | None, path: str | None,
                 since: dt.datetime | None, until: dt.datetime | None) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    if q:
-        pattern = like_pattern(q)
-        # ILIKE on PostgreSQL is what the trigram GIN index serves; SQLite's LIKE is case-insensitive (ASCII).
-        conditions.append(LogEntry.message.ilike(pattern, escape="\\") if dialect == "postgresql"
-                          else LogEntry.message.like(pattern, escape="\\"))
+    if q and dialect == "postgresql":
+        conditions.append(LogEntry.message.ilike(like_pattern(q), escape="\\"))  # the trigram GIN index serves it
+    elif q and len(q) >= TRIGRAM:
+        # FTS5's trigram tokenizer: a quoted phrase matches where the text occurs (case-insensitive).
+        phrase = '"' + q.replace('"', '""') + '"'
+        conditions.append(LogEntry.id.in_(select(literal_column("rowid")).select_from(text(FTS_TABLE))
+                                          .where(text(f"{FTS_TABLE} MATCH :phrase").bindparams(phrase=phrase))))
+    elif q:  # one or two characters: no trigram to look up, so LIKE over the rows the other filters reach
+        conditions.append(LogEntry.message.like(like_pattern(q), escape="\\"))
     if level:
         conditions.append(LogEntry.level == level)
     if request_id:

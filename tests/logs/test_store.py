@@ -170,8 +170,9 @@ def test_search_filters_and_keyset_pages(store_app, admin):
     assert client.get(f"{SEARCH}?path=/api/v1/p1", headers=admin).get_json()["total"] == 10
     assert client.get(f"{SEARCH}?q=NUMBER%202", headers=admin).get_json()["total"] == 11  # 2, 20-29
     assert client.get(f"{SEARCH}?q=100%25", headers=admin).get_json()["total"] == 0  # % is literal
-    until = (utcnow() - dt.timedelta(seconds=19, milliseconds=500)).isoformat()
-    assert client.get(f"{SEARCH}?until={until}", headers=admin).get_json()["total"] == 10
+    until = client.get(f"{SEARCH}?request_id=seed-19", headers=admin).get_json()["items"][0]["created_at"]
+    assert client.get(f"{SEARCH}?until={until.rstrip('Z')}", headers=admin).get_json()["total"] == 10  # exclusive
+    assert client.get(f"{SEARCH}?since={until.rstrip('Z')}", headers=admin).get_json()["total"] == 20
 
 
 @pytest.mark.parametrize("query", ["cursor=nope", "level=loud", "since=yesterday", "per_page=0", "q=",
@@ -203,3 +204,11 @@ def test_analytics_counts_by_level_endpoint_status_time_and_top_errors(store_app
     assert body["top_errors"][0]["message"] == "the same failure" and body["top_errors"][0]["count"] == 3
     search = store_app.test_client().get(f"{SEARCH}?per_page=1", headers=admin)
     assert statements(response) == statements(search) + 3  # five GROUP BYs against search's two statements
+
+
+@pytest.mark.parametrize("q", ['"', 'a"b', "NEAR(x", "*", "ab", "x' OR 1=1 --", "%", "_", "AND", "message num"])
+def test_any_search_text_is_a_literal_substring(store_app, admin, q):
+    seed_rows(store_app, 3)
+    response = store_app.test_client().get(SEARCH, query_string={"q": q}, headers=admin)
+    assert response.status_code == 200
+    assert response.get_json()["total"] == (3 if q == "message num" else 0)

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import insert, text
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH_DB = "bench_logs"
 WORDS = ("chef", "booking", "provider", "timeout", "cache", "token", "payment", "menu", "upload", "session",
          "review", "export", "queue", "worker", "database", "redis", "slot", "profile", "image", "invoice")
 
@@ -119,11 +120,11 @@ def run(name: str, url: str, args, schema: str | None = None) -> dict:
         upgrade()
         engine = db.engine
         fill_s = fill(engine, args.rows)
-        print(f"{name}: {args.rows:,} rows in {fill_s:.1f} s")
+        print(f"{name}: {args.rows:,} rows in {fill_s:.1f} s", flush=True)
         result = {"rows": args.rows, "fill_seconds": round(fill_s, 1), "median_ms": {}}
         for label, fn in cases(engine).items():
             result["median_ms"][label] = timed(fn, args.repeat)
-            print(f"  {label:<40} {result['median_ms'][label]:>9.2f} ms")
+            print(f"  {label:<40} {result['median_ms'][label]:>9.2f} ms", flush=True)
     return result
 
 
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--pg", help="a PostgreSQL URL; a schema bench_logs is created there and dropped after")
+    parser.add_argument("--pg", help=f"a PostgreSQL server URL; database {BENCH_DB} is created there, dropped after")
     args = parser.parse_args(argv)
     report = {"command": "python -m scripts.bench_logs " + " ".join(argv or []), "at": time.time()}
     report["sqlite"] = run("sqlite", f"sqlite:///{Path(tempfile.mkdtemp()) / 'logs.db'}", args)
@@ -141,14 +142,18 @@ def main(argv: list[str] | None = None) -> int:
 
         from backend.config import normalise_database_url
 
-        admin = sa.create_engine(normalise_database_url(args.pg))
-        with admin.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS bench_logs CASCADE; CREATE SCHEMA bench_logs"))
+        # A database of its own (not a schema of a shared one): a million rows must not slow down
+        # anyone's database-wide VACUUM or schema drops.
+        server = sa.create_engine(normalise_database_url(args.pg), isolation_level="AUTOCOMMIT")
+        url = sa.engine.make_url(normalise_database_url(args.pg)).set(database=BENCH_DB)
+        with server.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB}"))
+            conn.execute(text(f"CREATE DATABASE {BENCH_DB}"))
         try:
-            report["postgresql"] = run("postgresql", args.pg, args, schema="bench_logs")
+            report["postgresql"] = run("postgresql", url.render_as_string(hide_password=False), args)
         finally:
-            with admin.begin() as conn:
-                conn.execute(text("DROP SCHEMA IF EXISTS bench_logs CASCADE"))
+            with server.connect() as conn:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
     out = ROOT / "reports" / f"bench-logs-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2))

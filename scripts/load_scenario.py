@@ -137,10 +137,11 @@ class Recorder:
         self.causes: collections.Counter = collections.Counter()
         self.ok = self.conflicts = self.completed_scheduled = 0
         self.cache: collections.Counter = collections.Counter()  # Server-Timing cache state: hit, miss, none
+        self.cache_by_name: collections.Counter = collections.Counter()  # (request name, state)
         self.started = time.perf_counter()
         self.cpu_started = cpu_seconds()
 
-    def on_request(self, response_time, response, context, exception, **_kw) -> None:
+    def on_request(self, response_time, response, context, exception, name=None, **_kw) -> None:
         if not self.active:
             return
         scheduled = (context or {}).get("scheduled")
@@ -152,7 +153,9 @@ class Recorder:
         else:
             self.latencies.append(response_time)
         self.service.append(response_time)
-        self.cache[cache_state(response)] += 1
+        state = cache_state(response)
+        self.cache[state] += 1
+        self.cache_by_name[(name, state)] += 1
         cause = classify(response, exception)
         if cause is None:
             self.ok += 1

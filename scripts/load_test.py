@@ -38,6 +38,7 @@ by itself. Writes reports/load-<timestamp>.json. Exit status 0; 1 on a script er
 from __future__ import annotations
 
 import argparse
+import collections
 import logging
 import sys
 import time
@@ -91,7 +92,7 @@ def step_result(recorder: Recorder, env: Environment, seconds: float, **extra) -
         "throughput_rps": round(len(recorder.latencies) / seconds, 1) if seconds else 0.0,
         "success_rps": round(recorder.ok / seconds, 1) if seconds else 0.0,
         "latency_ms": summarise(recorder.latencies), "histogram": log_histogram(recorder.latencies),
-        "generator_cpu": round(cpu, 3), "by_name": locust_by_name(env), "cache": cache_summary(recorder.cache),
+        "generator_cpu": round(cpu, 3), "by_name": locust_by_name(env), "cache": cache_report(recorder),
     }
     if "rate" in extra:
         result["service_ms"] = summarise(recorder.service)
@@ -161,6 +162,14 @@ def format_step(step: dict) -> str:
     return (f"{load}  rps {step['throughput_rps']:>8.1f}  ok {step['successes']:>7}  fail {step['failures']:>5}  "
             + "  ".join(f"{p} {lat.get(p, 0):>8.1f}" for p in ("p50", "p90", "p95", "p99", "max"))
             + f"  gen-cpu {step['generator_cpu'] * 100:>3.0f}%  hit {_rate(step)}  causes {causes}{extra}")
+
+
+def cache_report(recorder: Recorder) -> dict:
+    """The step's hit rate, overall and per request name."""
+    by_name: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    for (name, state), count in recorder.cache_by_name.items():
+        by_name[name or "-"][state] += count
+    return {**cache_summary(recorder.cache), "by_name": {n: cache_summary(c) for n, c in sorted(by_name.items())}}
 
 
 def _rate(step: dict) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from backend.cachecontrol import bp, services
-from backend.cachecontrol.schemas import CacheStatsOut, InvalidateIn, InvalidateOut, WarmupIn
+from backend.cachecontrol.schemas import CacheControlStatsOut, InvalidateIn, InvalidateOut, WarmupIn
 from backend.common.actor import Role, current_actor
 from backend.common.api import api_route
 from backend.jobs.schemas import JobOut
@@ -15,7 +15,7 @@ PRIVATE = {"Cache-Control": "private, no-store"}
 
 
 @api_route(bp, "/stats", summary="Cache layers (L1, view cache, compressed bytes) across workers; top URLs",
-           response=CacheStatsOut, roles=ADMIN, headers=PRIVATE)
+           response=CacheControlStatsOut, roles=ADMIN, headers=PRIVATE)
 def stats():
     return services.stats()
 

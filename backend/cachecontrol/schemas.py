@@ -34,7 +34,7 @@ class TopKey(BaseModel):
     requests: int
 
 
-class CacheStatsOut(BaseModel):
+class CacheControlStatsOut(BaseModel):
     """Every live worker's counters merged."""
 
     workers: int

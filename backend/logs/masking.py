@@ -20,6 +20,7 @@ import os
 import re
 import threading
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 MASK = "[masked]"
@@ -31,10 +32,14 @@ MIN_SECRET = 6  # shorter configured values would mask ordinary words
 # `Bearer abc`, `Basic abc=`, `Token abc`: the credential after an auth scheme.
 SCHEME_RE = re.compile(r"\b(Bearer|Basic|Token|Digest)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 # key=value or "key": "value" pairs whose key looks like a secret (query strings, form and JSON bodies).
+# Anchored on the keyword (no leading `[\w-]*`: that backtracks at every position of a long line);
+# `access_token=` still matches at `token=`.
 PAIR_RE = re.compile(
-    r"""(?P<key>["']?[\w-]*(?:pass(?:word|wd)?|secret|token|api[-_]?key|authorization)[\w-]*["']?)"""
+    r"""(?P<key>(?:pass(?:word|wd)?|secret|token|api[-_]?key|authorization)[\w-]*["']?)"""
     r"""(?P<sep>\s*[=:]\s*)(?P<quote>["']?)(?P<value>[^"'&\s,;}]+)""",
     re.IGNORECASE)
+PAIR_WORDS = ("pass", "secret", "token", "key", "authorization")
+SCHEME_WORDS = ("bearer", "basic", "token", "digest")
 EMAIL_RE = re.compile(r"\b([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b")
 MAX_DEPTH = 8
 
@@ -77,21 +82,30 @@ def mask_text(text: str) -> str:
         text = _secret_re.sub(MASK, text)
     if "@" in text:
         text = EMAIL_RE.sub(lambda m: f"{m[1]}***@{m[2]}", text)
-    if " " in text or "\t" in text:
+    lower = text.lower()  # cheap substring checks first: most lines hold none of these words
+    if any(word in lower for word in SCHEME_WORDS):
         text = SCHEME_RE.sub(lambda m: f"{m[1]} {MASK}", text)
-    if "=" in text or ":" in text:
+    if ("=" in text or ":" in text) and any(word in lower for word in PAIR_WORDS):
         text = PAIR_RE.sub(_pair, text)
     return text
+
+
+@lru_cache(maxsize=4096)
+def secret_name(key: str) -> bool:
+    """True for a field name that holds a secret (cached: log lines reuse a few field names)."""
+    return bool(SECRET_KEY_RE.search(key))
 
 
 def mask_value(value: Any, depth: int = 0) -> Any:
     """Mask a value of any JSON-like shape (dicts by key and value, lists, text)."""
     if isinstance(value, str):
         return mask_text(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
     if depth > MAX_DEPTH:
         return "[too deep]"
     if isinstance(value, Mapping):
-        return {k: (MASK if isinstance(k, str) and SECRET_KEY_RE.search(k) and v not in (None, "") else
+        return {k: (MASK if isinstance(k, str) and secret_name(k) and v not in (None, "") else
                     mask_value(v, depth + 1)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [mask_value(v, depth + 1) for v in value]

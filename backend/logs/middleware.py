@@ -16,18 +16,39 @@ outermost layer of the app (installed last in create_app):
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
+import sys
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from backend.common.request_context import REQUEST
+from backend.logs.masking import mask_text
 
 log = logging.getLogger("backend.request")
 REQUEST_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 ENVIRON_KEY = "sf.request"  # the request's info dict, for gunicorn's access logger
+
+
+def write_request_line(info: dict[str, Any]) -> None:
+    """The `request` line, rendered here rather than through logging + structlog.
+
+    Same fields, order and masking as every other line, at a fraction of the cost: the generic
+    path (a LogRecord, the processor chain, masking every field) measured ~3x the time of this
+    one, on every request including L1 hits (docs/performance.md "Log store on a million rows").
+    """
+    event = {"timestamp": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"), "level": "info",
+             "logger": "backend.request", "message": "request", "request_id": info["request_id"],
+             "method": info["method"], "path": mask_text(info["path"]), "status": info["status"],
+             "duration_ms": info["duration_ms"]}
+    if info.get("user_id") is not None:
+        event["user_id"] = info["user_id"]
+    sys.stderr.write(orjson.dumps(event).decode() + "\n")
 
 
 def request_id_from(header: str | None) -> str:
@@ -70,8 +91,8 @@ class RequestLog:
             info["status"] = status[0]
             info["duration_ms"] = round(ms, 3)
             try:
-                if self.log_requests:
-                    log.info("request", extra={"status": status[0], "duration_ms": round(ms, 3)})
+                if self.log_requests and log.isEnabledFor(logging.INFO):
+                    write_request_line(info)
                 if self.on_done is not None:
                     self.on_done(info, status[0], ms)
             except Exception:  # a log line must never turn an answer into an error

@@ -173,6 +173,11 @@ def test_search_filters_and_keyset_pages(store_app, admin):
     until = client.get(f"{SEARCH}?request_id=seed-19", headers=admin).get_json()["items"][0]["created_at"]
     assert client.get(f"{SEARCH}?until={until.rstrip('Z')}", headers=admin).get_json()["total"] == 10  # exclusive
     assert client.get(f"{SEARCH}?since={until.rstrip('Z')}", headers=admin).get_json()["total"] == 20
+    windowed = client.get(f"{SEARCH}?q=number%202&since={until.rstrip('Z')}", headers=admin).get_json()
+    assert "items" in windowed, windowed
+    assert [i["request_id"] for i in windowed["items"]] == ["seed-2"]  # 20-29 are older than the window
+    windowed = client.get(f"{SEARCH}?q=number%202&until={until.rstrip('Z')}", headers=admin).get_json()
+    assert windowed["total"] == 10
 
 
 @pytest.mark.parametrize("query", ["cursor=nope", "level=loud", "since=yesterday", "per_page=0", "q=",

@@ -44,6 +44,9 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 50_000)
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "warning")
+# Access and error logs as the app's JSON lines (backend/logs/gunicorn.py): no format string a
+# crafted header could break, the same masking, the request id the app returned.
+logger_class = "backend.logs.gunicorn.JsonLogger"
 preload_app = False  # each worker builds its own engine and pool: nothing inherited across fork
 
 

@@ -17,6 +17,7 @@ from backend.config import DEFAULT_SECRET, INSTANCE_DIR, ROOT, config_for, norma
 from backend.database import engine_options, is_sqlite, tune_engine
 from backend.errors import register_error_handlers
 from backend.extensions import caching, db, insight, integrations, metrics, migrate, throttling, timing
+from backend.logs.extension import install_request_log
 
 
 def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
@@ -31,11 +32,12 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     register_error_handlers(app)
     register_http(app)  # security headers, Server-Timing policy, CORS, body limit (after the extensions)
     throttling.init_app(app)  # last: its middleware counts every request, L1 cache hits included
-    metrics.init_app(app)  # outermost: counts and times everything, 429s of the throttling included
+    metrics.init_app(app)  # outside the throttling: counts and times everything, its 429s included
     if app.config.get("ENABLE_OPENTELEMETRY"):  # imported only when on: zero cost when off
         from backend.observability.tracing import tracing
 
         tracing.init_app(app)
+    install_request_log(app)  # outermost: a request id and a request line for every answer, 429s included
     register_cli(app)
     return app
 

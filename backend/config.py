@@ -251,6 +251,21 @@ class BaseConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
     PERMANENT_SESSION_LIFETIME = env_int("ADMIN_SESSION_SECONDS", 8 * 3600)
+    # Logs (backend/logs): one JSON line per event on stderr; warnings, errors and sampled request
+    # lines also go to the log_entries table through a per-process buffer (docs/operations.md "Logs").
+    LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+    LOG_REQUESTS = env_bool("LOG_REQUESTS", True)  # one `request` line per answer (status, duration)
+    LOG_STORE_ENABLED = env_bool("LOG_STORE_ENABLED", True)
+    LOG_STORE_SAMPLE = env_float("LOG_STORE_SAMPLE", 0.01)  # share of ordinary requests stored (5xx/slow: all)
+    LOG_STORE_SLOW_MS = env_float("LOG_STORE_SLOW_MS", 1000.0)
+    LOG_STORE_BUFFER = env_int("LOG_STORE_BUFFER", 10000)  # rows held per process; beyond: dropped, counted
+    LOG_STORE_BATCH = env_int("LOG_STORE_BATCH", 500)
+    LOG_STORE_FLUSH_SECONDS = env_float("LOG_STORE_FLUSH_SECONDS", 0.5)
+    LOG_RETENTION_DAYS = env_int("LOG_RETENTION_DAYS", 14)
+    # Cache control (backend/cachecontrol): per-worker cache counters shared through files under
+    # INSIGHT_DIR every CACHE_STATS_FLUSH_SECONDS; warmup pre-builds this many public URLs by default.
+    CACHE_STATS_FLUSH_SECONDS = env_float("CACHE_STATS_FLUSH_SECONDS", 2.0)
+    CACHE_WARMUP_TOP = env_int("CACHE_WARMUP_TOP", 100)
 
 
 class DevelopmentConfig(BaseConfig):
@@ -291,6 +306,7 @@ class TestingConfig(BaseConfig):
     # One metrics directory per test process (prometheus_client reads it from the environment once).
     METRICS_DIR = os.path.join(tempfile.gettempdir(), f"sf-test-metrics-{os.getpid()}")
     MONITORING_DIR = None  # in-process request figures; the evaluator tests run in the same process
+    LOG_STORE_ENABLED = False  # other suites' warnings stay out of the database; the logs tests turn it on
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "testing": TestingConfig}

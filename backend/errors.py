@@ -11,6 +11,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from backend.common.request_context import current_request_id
+
 log = logging.getLogger(__name__)
 UNMIGRATED_PGCODES = {"42P01", "3F000"}  # undefined_table, invalid_schema_name
 
@@ -160,4 +162,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
         log.exception("unhandled error")
-        return jsonify(error_body("internal_error", "internal server error")), 500
+        # The id ties the client's report to the logged traceback (backend/logs; docs/operations.md).
+        return jsonify(error_body("internal_error", "internal server error",
+                                  {"request_id": current_request_id()})), 500

@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import itertools
 import random
+import re
 import resource
 import time
 
@@ -135,10 +136,12 @@ class Recorder:
         self.service: list[float] = []
         self.causes: collections.Counter = collections.Counter()
         self.ok = self.conflicts = self.completed_scheduled = 0
+        self.cache: collections.Counter = collections.Counter()  # Server-Timing cache state: hit, miss, none
+        self.cache_by_name: collections.Counter = collections.Counter()  # (request name, state)
         self.started = time.perf_counter()
         self.cpu_started = cpu_seconds()
 
-    def on_request(self, response_time, response, context, exception, **_kw) -> None:
+    def on_request(self, response_time, response, context, exception, name=None, **_kw) -> None:
         if not self.active:
             return
         scheduled = (context or {}).get("scheduled")
@@ -150,12 +153,33 @@ class Recorder:
         else:
             self.latencies.append(response_time)
         self.service.append(response_time)
+        state = cache_state(response)
+        self.cache[state] += 1
+        self.cache_by_name[(name, state)] += 1
         cause = classify(response, exception)
         if cause is None:
             self.ok += 1
             self.conflicts += getattr(response, "status_code", 0) == 409
         else:
             self.causes[cause] += 1
+
+
+CACHE_STATE = re.compile(r'cache;desc="(\w+)"')
+
+
+def cache_state(response) -> str:
+    """`hit` / `miss` (a cacheable public GET) or `none` (per-user, writes, errors) from Server-Timing."""
+    headers = getattr(response, "headers", None) or {}
+    match = CACHE_STATE.search(headers.get("Server-Timing", "") or "")
+    return match.group(1) if match and match.group(1) in ("hit", "miss") else "none"
+
+
+def cache_summary(counts: collections.Counter) -> dict:
+    """Hit rate over the cacheable requests and over every request of a step."""
+    hits, misses, total = counts["hit"], counts["miss"], sum(counts.values())
+    return {"hits": hits, "misses": misses, "uncacheable": counts["none"],
+            "hit_rate": round(hits / (hits + misses), 4) if hits + misses else None,
+            "hit_rate_all_requests": round(hits / total, 4) if total else None}
 
 
 def cpu_seconds() -> float:

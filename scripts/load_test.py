@@ -38,6 +38,7 @@ by itself. Writes reports/load-<timestamp>.json. Exit status 0; 1 on a script er
 from __future__ import annotations
 
 import argparse
+import collections
 import logging
 import sys
 import time
@@ -46,11 +47,11 @@ import gevent
 import locust  # before requests: importing Locust monkey-patches sockets and ssl for gevent
 import requests
 from gevent.pool import Pool
-from locust import constant
+from locust import between, constant
 from locust.env import Environment
 
 from scripts import perf_spec
-from scripts.load_scenario import SCHEDULE, ClosedUser, RateUser, Recorder, Shared, cpu_seconds
+from scripts.load_scenario import SCHEDULE, ClosedUser, RateUser, Recorder, Shared, cache_summary, cpu_seconds
 from scripts.perf_common import (
     API,
     DEFAULT_BASE,
@@ -91,7 +92,7 @@ def step_result(recorder: Recorder, env: Environment, seconds: float, **extra) -
         "throughput_rps": round(len(recorder.latencies) / seconds, 1) if seconds else 0.0,
         "success_rps": round(recorder.ok / seconds, 1) if seconds else 0.0,
         "latency_ms": summarise(recorder.latencies), "histogram": log_histogram(recorder.latencies),
-        "generator_cpu": round(cpu, 3), "by_name": locust_by_name(env),
+        "generator_cpu": round(cpu, 3), "by_name": locust_by_name(env), "cache": cache_report(recorder),
     }
     if "rate" in extra:
         result["service_ms"] = summarise(recorder.service)
@@ -160,7 +161,20 @@ def format_step(step: dict) -> str:
     extra = f" unsent={step['unsent']}" if step.get("unsent") else ""
     return (f"{load}  rps {step['throughput_rps']:>8.1f}  ok {step['successes']:>7}  fail {step['failures']:>5}  "
             + "  ".join(f"{p} {lat.get(p, 0):>8.1f}" for p in ("p50", "p90", "p95", "p99", "max"))
-            + f"  gen-cpu {step['generator_cpu'] * 100:>3.0f}%  causes {causes}{extra}")
+            + f"  gen-cpu {step['generator_cpu'] * 100:>3.0f}%  hit {_rate(step)}  causes {causes}{extra}")
+
+
+def cache_report(recorder: Recorder) -> dict:
+    """The step's hit rate, overall and per request name."""
+    by_name: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    for (name, state), count in recorder.cache_by_name.items():
+        by_name[name or "-"][state] += count
+    return {**cache_summary(recorder.cache), "by_name": {n: cache_summary(c) for n, c in sorted(by_name.items())}}
+
+
+def _rate(step: dict) -> str:
+    rate = (step.get("cache") or {}).get("hit_rate")
+    return f"{rate * 100:.0f}%" if rate is not None else "-"
 
 
 def sign_in(base: str, accounts: int, first: int) -> list[str]:
@@ -204,7 +218,10 @@ def run(base: str, args: argparse.Namespace, log) -> dict:
     """Prepare, run the sweep or the rates under a hard deadline, and return the report dict."""
     prepare(base, args)
     user_class = RateUser if args.rate else ClosedUser
-    user_class.wait_time = constant(args.think_ms / 1000 if not args.rate else 0)
+    if args.think_max_ms and not args.rate:  # people pause a varying while between requests
+        user_class.wait_time = between(args.think_ms / 1000, args.think_max_ms / 1000)
+    else:
+        user_class.wait_time = constant(args.think_ms / 1000 if not args.rate else 0)
     user_class.connection_timeout = user_class.network_timeout = args.timeout
     env = Environment(user_classes=[user_class], host=base)
     env.create_local_runner()
@@ -223,7 +240,8 @@ def run(base: str, args: argparse.Namespace, log) -> dict:
         "mode": "open" if args.rate else "closed", "scenario": args.scenario, "weights": args.weights,
         "started_server": args.start, "scale": args.scale if args.start else None, "host": host_info(),
         "config": {"step_seconds": args.step_seconds, "timeout_s": args.timeout, "accounts": len(Shared.tokens),
-                   "think_ms": args.think_ms, "settle_s": args.settle, "users": args.users, "rate": args.rate,
+                   "think_ms": args.think_ms,
+                   "think_max_ms": args.think_max_ms, "settle_s": args.settle, "users": args.users, "rate": args.rate,
                    "max_inflight": args.max_inflight if args.rate else None, "locust": _locust_version()},
         "seconds": round(time.perf_counter() - started, 1), "steps": steps,
     }
@@ -262,6 +280,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-inflight", type=int, help="open model: sending pool size (default max(50, rate))")
     parser.add_argument("--timeout", type=float, default=10.0, help="connect and read timeout, seconds (default 10)")
     parser.add_argument("--think-ms", type=float, default=0.0, help="closed model: pause between a user's requests")
+    parser.add_argument("--think-max-ms", type=float, default=0.0,
+                        help="closed model: pause uniformly between --think-ms and this (e.g. 1000 and 5000)")
     scenarios = perf_spec.load_scenarios()
     parser.add_argument("--scenario", choices=sorted(scenarios), default=perf_spec.REALISTIC,
                         help="action mix (default %(default)s: every weighted action of the domains)")

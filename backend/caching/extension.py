@@ -13,6 +13,7 @@ from flask_compress import Compress
 from backend.caching.compressed import CompressedBytes
 from backend.caching.generations import FileGenerations, RedisGenerations, redis_breaker
 from backend.caching.l1 import ResponseL1
+from backend.caching.stats import CacheStats
 from backend.observability.timing import QueryTiming
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,8 @@ class ResponseCache:
         self.cache = cache
         self.enabled = app.config["CACHE_TYPE"] != "NullCache"
         self.l1: ResponseL1 | None = None
+        self.compressed: CompressedBytes | None = None  # made by Flask-Compress through the backend below
+        self.stats = CacheStats()  # this process's hits, misses and URL counts (backend/cachecontrol shares them)
         self.max_age = app.config["PUBLIC_MAX_AGE"]
         self.timeout = app.config["CACHE_DEFAULT_TIMEOUT"]
         self.breaker: pybreaker.CircuitBreaker | None = None
@@ -80,7 +83,12 @@ class ResponseCaching:
         self.cache.init_app(app)
         store = app.extensions[self.key] = ResponseCache(app, self.cache)
         size = app.config["COMPRESS_CACHE_SIZE"]
-        app.config["COMPRESS_CACHE_BACKEND"] = lambda: CompressedBytes(size)
+
+        def compressed_bytes() -> CompressedBytes:
+            store.compressed = CompressedBytes(size, store.stats.layers["compressed"])
+            return store.compressed
+
+        app.config["COMPRESS_CACHE_BACKEND"] = compressed_bytes
         app.config["COMPRESS_CACHE_KEY"] = lambda _request: g.get("compress_key", "")
         self.compress.init_app(app)
         l1_size = app.config["RESPONSE_L1_SIZE"]
@@ -89,7 +97,8 @@ class ResponseCaching:
             timing = QueryTiming.state(app)
             store.l1 = app.wsgi_app = ResponseL1(
                 app.wsgi_app, store.generations, self.compress, timeout=store.timeout, max_age=store.max_age,
-                size=l1_size, min_size=app.config["COMPRESS_MIN_SIZE"], request_done=timing.request_done)
+                size=l1_size, min_size=app.config["COMPRESS_MIN_SIZE"], request_done=timing.request_done,
+                stats=store.stats)
         app.after_request(_default_private)
         return store
 

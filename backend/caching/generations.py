@@ -45,10 +45,13 @@ class FileGenerations:
         return tuple(SLOT.unpack_from(self._map, self._offset(n))[0] for n in names)
 
     def bump(self, names: Sequence[str]) -> None:
-        """Increment each namespace under an exclusive file lock (writers are rare)."""
+        """Increment each namespace, in the order given, under an exclusive file lock (writers are rare).
+
+        The order matters to `cached_response(rows_guard=...)`: its guard is bumped before the rows.
+        """
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
-            for name in set(names):
+            for name in dict.fromkeys(names):
                 offset = self._offset(name)
                 SLOT.pack_into(self._map, offset, SLOT.unpack_from(self._map, offset)[0] + 1)
         finally:
@@ -76,7 +79,7 @@ class RedisGenerations:
 
     def get(self, names: Sequence[str]) -> tuple[int, ...] | None:
         """Generations of `names`, or None when Redis is down (the caller then skips the cache)."""
-        if self._pending and not self._incr(set(self._pending)):
+        if self._pending and not self._incr(list(self._pending)):
             return None
         try:
             values = self.breaker.call(self.client.mget, [self.prefix + n for n in names])
@@ -88,10 +91,10 @@ class RedisGenerations:
         return tuple(int(v or 0) for v in values)
 
     def bump(self, names: Sequence[str]) -> None:
-        """INCR each namespace; on failure keep them pending (other workers' entries expire by TTL)."""
-        self._incr(set(names) | self._pending)
+        """INCR each namespace in order; on failure keep them pending (other workers' entries expire by TTL)."""
+        self._incr(list(dict.fromkeys([*names, *self._pending])))
 
-    def _incr(self, names: set[str]) -> bool:
+    def _incr(self, names: Sequence[str]) -> bool:
         def run() -> None:
             pipe = self.client.pipeline(transaction=False)
             for name in names:
@@ -103,7 +106,7 @@ class RedisGenerations:
         except Exception as exc:  # open breaker or Redis failure: keep the bumps for later
             if not isinstance(exc, pybreaker.CircuitBreakerError):
                 log.warning("redis unavailable for cache generations: %s", exc)
-            self._pending |= names
+            self._pending |= set(names)
             return False
-        self._pending -= names
+        self._pending -= set(names)
         return True

@@ -34,6 +34,7 @@ from backend.common.http import SECURITY_HEADERS
 from backend.observability.timing import server_timing
 
 JSON = "application/json"
+LOOKUP_SECONDS = "sf.l1_lookup_seconds"  # environ key: how long a lookup that did not answer took
 
 
 def etag_in(header: str, etag: str) -> bool:
@@ -64,7 +65,7 @@ class ResponseL1:
     decline_origin = False
 
     def __init__(self, wsgi_app: Callable, generations: Any, compress: Any, *, timeout: int, max_age: int,
-                 size: int, min_size: int, request_done: Callable[[str, int, float], None]):
+                 size: int, min_size: int, request_done: Callable[[str, int, float], None], stats: Any = None):
         """Wrap `wsgi_app`; entries live at most `timeout` seconds, `size` at most (least recent out)."""
         self.wsgi_app = wsgi_app
         self.generations = generations
@@ -72,6 +73,7 @@ class ResponseL1:
         self.cache_control = f"public, max-age={max_age}"
         self.min_size = min_size
         self.request_done = request_done
+        self.stats = stats  # caching.stats.CacheStats: hits here, misses counted by the view cache
         self._entries: TTLCache[tuple[str, str], tuple] = TTLCache(maxsize=max(1, size), ttl=timeout)
         self._lock = threading.Lock()  # cachetools caches are not thread-safe (gthread workers)
 
@@ -86,18 +88,26 @@ class ResponseL1:
         """How many responses are held."""
         return len(self._entries)
 
+    def size_bytes(self) -> int:
+        """Bytes of the bodies held."""
+        with self._lock:
+            return sum(len(entry[3]) for entry in list(self._entries.values()))
+
     def __call__(self, environ: dict, start_response: Callable):
         """Answer a current hit here; anything else goes to Flask."""
         if environ.get("REQUEST_METHOD") != "GET" or "HTTP_RANGE" in environ or (
                 self.decline_origin and "HTTP_ORIGIN" in environ):
             return self.wsgi_app(environ, start_response)
-        with self._lock:
-            entry = self._entries.get((environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")))
-        if entry is None:
-            return self.wsgi_app(environ, start_response)
         started = time.perf_counter()
+        key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None:
+            environ[LOOKUP_SECONDS] = time.perf_counter() - started  # the view cache counts the miss
+            return self.wsgi_app(environ, start_response)
         namespaces, gens, etag, body, endpoint = entry
         if self.generations.get(namespaces) != gens:
+            environ[LOOKUP_SECONDS] = time.perf_counter() - started
             return self.wsgi_app(environ, start_response)  # Flask answers and remembers the new one
         vary = "Accept-Encoding, Origin" if self.decline_origin else "Accept-Encoding"
         headers = [("Cache-Control", self.cache_control), ("Vary", vary), *SECURITY_HEADERS]
@@ -113,14 +123,22 @@ class ResponseL1:
                 if algorithm is not None:
                     cached = self.compress.cache.get(f"{algorithm};{etag}") if self.compress.cache else None
                     if cached is None:
+                        environ[LOOKUP_SECONDS] = time.perf_counter() - started
                         return self.wsgi_app(environ, start_response)
                     data, tag = cached, f"{etag}:{algorithm}"
                     headers.append(("Content-Encoding", algorithm))
             headers += [("Content-Type", JSON), ("Content-Length", str(len(data))), ("ETag", f'"{tag}"')]
+        self._count_hit(headers, endpoint, key, started)
+        environ["sf.cache"] = "l1"  # for the metrics middleware outside (observability.metrics)
+        start_response(status, headers)
+        return [data]
+
+    def _count_hit(self, headers: list, endpoint: str | None, key: tuple[str, str], started: float) -> None:
+        """Server-Timing, the request observers and the cache counters of a hit answered here."""
         if self.server_timing:
             headers.append(("Server-Timing", server_timing(0, 0.0, (time.perf_counter() - started) * 1000, "hit")))
         if endpoint:
             self.request_done(endpoint, 0, 0.0)
-        environ["sf.cache"] = "l1"  # for the metrics middleware outside (observability.metrics)
-        start_response(status, headers)
-        return [data]
+        if self.stats is not None:
+            self.stats.layers["l1"].record(True, time.perf_counter() - started)
+            self.stats.url(f"{key[0]}?{key[1]}" if key[1] else key[0])

@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from flask import Flask, current_app, g, request
 
+from backend.common.request_context import set_user
+
 
 class Role(StrEnum):
     """What an account may do; one definition for models, constraints, schemas and the seed."""
@@ -63,8 +65,11 @@ def require_actor(roles: Iterable[str]) -> Actor:
     """
     extensions = current_app.extensions
     if API_KEY_HEADER in request.headers and KEY_AUTHENTICATOR in extensions:
-        return extensions[KEY_AUTHENTICATOR](roles)
-    return extensions[KEY](roles)
+        actor = extensions[KEY_AUTHENTICATOR](roles)
+    else:
+        actor = extensions[KEY](roles)
+    set_user(actor.id)  # every later log line of the request names the account
+    return actor
 
 
 def current_actor() -> Actor:

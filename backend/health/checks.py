@@ -8,6 +8,7 @@ park one more thread and the pool would fill up, turning one slow dependency int
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 import time
@@ -27,6 +28,7 @@ _RUNNING: dict[tuple[int, str], Future] = {}  # (app id, check name) -> its unfi
 _RUNNING_LOCK = threading.Lock()
 
 Check = Callable[[Flask], dict[str, Any]]
+log = logging.getLogger(__name__)
 
 
 def run_checks(checks: dict[str, Check], app: Flask | None = None) -> dict[str, dict[str, Any]]:
@@ -65,6 +67,8 @@ def _timed(app: Flask, check: Check) -> dict[str, Any]:
         with app.app_context():  # its own context: its own database session, removed on exit
             result = check(app)
     except Exception as exc:  # a failing dependency is a result to report, not an error of the probe
+        log.warning("health check %s failed: %s: %s", getattr(check, "__name__", check), type(exc).__name__,
+                    str(exc).splitlines()[0][:200] if str(exc) else "")
         result = {"status": "fail", "error": type(exc).__name__}
     return {**result, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
 

@@ -47,7 +47,7 @@ def send(job_id: str, priority: str, delay: float = 0.0) -> bool:
         try:
             store.clear_enqueued(job_id)
         except Exception:  # the database is down too; the reaper finds the row by its old enqueued_at
-            log.warning("job %s: could not mark it unsent", job_id)
+            log.warning("job %s: could not mark it unsent", job_id, exc_info=True)
         return False
 
 

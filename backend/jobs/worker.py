@@ -69,8 +69,7 @@ def main() -> None:
     from backend import create_app
     from backend.jobs.extension import Jobs
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app()
+    app = create_app()  # also routes every logger through the JSON lines of backend/logs
     state = Jobs.state(app)
     if app.config.get("JOBS_IMMEDIATE"):
         raise SystemExit("JOBS_IMMEDIATE is set: jobs run inside requests, there is nothing to consume")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -24,6 +25,7 @@ from backend.links.extract import extract, scrub
 from backend.links.models import AIStatus, LinkAnalysis
 
 Progress = Callable[[int, str], Any]
+log = logging.getLogger(__name__)
 OEMBED_BYTES = 64 * 1024
 OEMBED_FIELDS = ("type", "title", "author_name", "author_url", "provider_name", "thumbnail_url", "thumbnail_width",
                  "thumbnail_height", "width", "height")
@@ -55,7 +57,9 @@ def _oembed(url: str, platform: str) -> dict[str, Any] | None:
                       deadline=settings.number("LINKS_PAGE_DEADLINE"), allowed_types=("application/json",),
                       allow_loopback_for_tests=settings.loopback_allowed())
         data = json.loads(found.body)
-    except (APIError, ValueError):
+    except (APIError, ValueError) as exc:  # oEmbed is an extra: the analysis goes on without it
+        log.warning("links: oEmbed for %s failed (%s: %s); analysing without it", platform, type(exc).__name__,
+                    str(exc)[:200])
         return None
     if not isinstance(data, dict):
         return None

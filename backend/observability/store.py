@@ -54,7 +54,10 @@ def read_json(path: Path) -> dict[str, Any] | None:
     """The snapshot in `path`, or None when it vanished or is unreadable."""
     try:
         data = json.loads(path.read_text())
-    except (OSError, ValueError):
+    except OSError:  # removed by its retiring worker between the listing and the read: expected
+        return None
+    except ValueError as exc:  # a torn or foreign file: say so, then leave it out of the merge
+        log.warning("insight: %s is not a snapshot (%s); skipped", path, exc)
         return None
     return data if isinstance(data, dict) else None
 

@@ -1,7 +1,7 @@
 """Monitoring: alert rules, alerts, deliveries, silences, incidents and their timeline, the evaluator claim, samples.
 
 Revision ID: 0015_monitoring
-Revises: 0012_exports
+Revises: 0014_logs
 Create Date: 2026-12-04
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0015_monitoring"
-down_revision = "0012_exports"
+down_revision = "0014_logs"
 branch_labels = None
 depends_on = None
 

@@ -37,6 +37,9 @@ from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.extensions import db
 
 PENDING, CONFIRMED, COMPLETED, CANCELLED = BookingStatus
+# Bumped (first) by every write that changes only a chef's counters: the cached list pages read the
+# rows' generations after building a page and must see that a row changed meanwhile (caching.view).
+CHEF_ROWS = "chefs:rows"
 # action -> (allowed current statuses, new status, who may do it)
 TRANSITIONS = {
     "confirm": ({PENDING}, CONFIRMED, "chef"),
@@ -120,7 +123,7 @@ def create_booking(actor: Actor, chef_id: int, date: dt.date, slot: str, guests:
             raise Conflict("this chef already has a booking for that date and slot",
                            {"chef_id": chef_id, "date": date.isoformat(), "slot": slot}, code="slot_taken") from None
         raise
-    invalidate("chefs", f"chef:{chef_id}")
+    invalidate(CHEF_ROWS, f"chef:{chef_id}")  # the guard first (caching.view.cached_response)
     publish("booking_created", booking_id=booking_id, user_id=actor.id, chef_user_id=chef.user_id,
             date=date.isoformat(), slot=str(slot))
     return {"id": booking_id, "chef_id": chef_id, "chef_name": chef.name, "user_id": actor.id,
@@ -186,7 +189,7 @@ def transition(actor: Actor, booking_id: int, action: str) -> dict:
             session.execute(update(Chef).where(Chef.id == row.chef_id)
                             .values(booking_count=Chef.booking_count - 1))
     if new_status == CANCELLED:
-        invalidate("chefs", f"chef:{row.chef_id}")
+        invalidate(CHEF_ROWS, f"chef:{row.chef_id}")
     publish(f"booking_{new_status}", booking_id=booking_id, user_id=row.user_id, chef_user_id=row.chef_user_id,
             date=row.date.isoformat(), slot=str(row.slot), by=actor.id)
     return get_booking(actor, booking_id)

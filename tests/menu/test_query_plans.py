@@ -14,6 +14,7 @@ from sqlalchemy import event, insert, text
 from backend.auth import services as auth_services
 from backend.auth.models import User
 from backend.common.models import utcnow
+from backend.database import own_tables
 from backend.extensions import db as _db
 from backend.menu.models import CanonicalMenu, MenuDiscovery, ScanLog, Shop
 from backend.menu.seed import dish_rows, modifier_rows
@@ -55,7 +56,7 @@ def big(request, database_urls, tmp_path_factory):
         seed(_db.session)
         if _db.engine.dialect.name == "postgresql":
             with _db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM ANALYZE")
+                conn.exec_driver_sql(f"VACUUM ANALYZE {own_tables(_db.engine, _db.metadata)}")  # not others' schemas
         else:
             _db.session.execute(text("ANALYZE"))
             _db.session.commit()

@@ -135,10 +135,12 @@ def test_rate_limit_refusals_are_counted(database_url, tmp_path):
 
 def test_metrics_off_installs_nothing(database_url, tmp_path):
     off = make_app(database_url, tmp_path, METRICS_ENABLED=False)
-    layer = off.wsgi_app
-    while layer is not None:
+    layer, seen = off.wsgi_app, set()
+    while layer is not None and id(layer) not in seen:  # a layer may point back at the Flask app
+        seen.add(id(layer))
         assert not isinstance(layer, RequestMetrics)
         layer = getattr(layer, "wsgi_app", None) or getattr(layer, "app", None)
+    assert len(seen) > 3  # the walk went through the middleware stack
 
 
 def test_the_job_worker_reports_queue_depth_and_rows(database_url, tmp_path, make_user):

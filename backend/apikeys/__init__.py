@@ -16,10 +16,11 @@ bp = Blueprint("apikeys", __name__)
 from backend.apikeys import routes  # noqa: E402,F401  (registers the views on bp)
 from backend.apikeys.auth import require_key  # noqa: E402
 from backend.apikeys.cli import keys_cli  # noqa: E402
+from backend.apikeys.seed import seed_apikeys  # noqa: E402
 
 
 def _init_app(app: Flask) -> None:
     set_api_key_authenticator(app, require_key)
 
 
-domain = Domain("apikeys", bp, "/api-keys", cli=[keys_cli], init_app=_init_app)
+domain = Domain("apikeys", bp, "/api-keys", cli=[keys_cli], init_app=_init_app, seed=seed_apikeys, seed_order=60)

@@ -15,7 +15,7 @@ from backend.integrations.errors import ProviderError
 from backend.integrations.fakes import FakeProvider, status
 from backend.observability.insight import get_insight
 from backend.observability.readout import quantile
-from backend.performance.services import scanned_tables
+from backend.performance.services import TOP_SLOW, scanned_tables, slow_endpoints
 from tests.conftest import make_app
 from tests.factories import ChefFactory
 
@@ -79,12 +79,17 @@ def test_bottlenecks_name_slow_endpoints_full_scans_n_plus_one_and_pool_waits(sl
     body = client.get(f"{BASE}/bottlenecks", headers=admin).get_json()
     kinds = {f["kind"] for f in body["findings"]}
     assert {"slow_endpoint", "full_scan", "n_plus_one", "pool_waits"} <= kinds, body["findings"]
-    slow = next(f for f in body["findings"] if f["kind"] == "slow_endpoint" and CHEFS in f["subject"])
-    assert slow["evidence"]["requests"] >= 5 and slow["evidence"]["p95_ms"] > 0
+    # The metrics directory is the test process's (every earlier test's requests are in it), so which
+    # endpoints are the TOP_SLOW slowest depends on the order tests ran: check the rule, not a name.
+    slow = [f for f in body["findings"] if f["kind"] == "slow_endpoint"]
+    assert 1 <= len(slow) <= TOP_SLOW
+    assert all(f["evidence"]["requests"] >= 5 and f["evidence"]["p95_ms"] > 0 for f in slow)
+    p95s = [f["evidence"]["p95_ms"] for f in slow]
+    assert p95s == sorted(p95s, reverse=True)
     scan = next(f for f in body["findings"] if f["kind"] == "full_scan" and "bio" in f["evidence"]["sql"])
     assert "chefs" in scan["subject"] and scan["evidence"]["plan"]
-    n1 = next(f for f in body["findings"] if f["kind"] == "n_plus_one")
-    assert n1["subject"] == "coocook.fake_n_plus_one" and n1["evidence"]["statements_max"] == 41
+    n1 = next(f for f in body["findings"] if f["kind"] == "n_plus_one" and f["subject"] == "coocook.fake_n_plus_one")
+    assert n1["evidence"]["statements_max"] == 41
     pool = next(f for f in body["findings"] if f["kind"] == "pool_waits")
     assert pool["evidence"]["waits"] >= 1 and pool["evidence"]["wait_ms_mean"] > 0
     assert body["thresholds"]["slow_p95_ms"] > 0
@@ -106,6 +111,19 @@ def test_a_failing_provider_is_a_finding_with_its_figures(client, make_user, tmp
     body = client.get(f"{BASE}/bottlenecks", headers=admin).get_json()
     finding = next(f for f in body["findings"] if f["kind"] == "provider_failing" and f["subject"] == name)
     assert finding["evidence"]["calls"] == 4 and finding["evidence"]["error_rate"] == 1.0
+
+
+def _row(route: str, p95: float, requests: int = 10) -> dict:
+    return {"method": "GET", "route": route, "requests": requests, "p50_ms": p95 / 2, "p95_ms": p95, "p99_ms": p95,
+            "mean_ms": p95 / 2, "db_share": 0.5, "db_statements_per_request": 2.0, "error_rate": 0.0}
+
+
+def test_slow_endpoints_are_the_top_by_p95_with_enough_requests():
+    rows = [_row(f"/r{i}", float(i)) for i in range(1, 9)] + [_row("/few", 5000.0, requests=4), _row("/big", 1200.0)]
+    found = slow_endpoints(rows)
+    assert [f["subject"] for f in found] == ["GET /big", "GET /r8", "GET /r7", "GET /r6", "GET /r5"][:TOP_SLOW]
+    assert found[0]["severity"] == "critical" and found[1]["severity"] == "info"
+    assert found[0]["evidence"]["requests"] == 10
 
 
 def test_plan_scan_detection():

@@ -188,6 +188,7 @@ class BaseConfig:
     EXPORTS_DIR = env_str("EXPORTS_DIR", str(INSTANCE_DIR / "exports"))
     EXPORTS_RETENTION_HOURS = env_int("EXPORTS_RETENTION_HOURS", 24)
     EXPORTS_MAX_ROWS = env_int("EXPORTS_MAX_ROWS", 50_000)  # rows listed in one document (memory grows with pages)
+    LOGS_EXPORT_MAX_ROWS = env_int("LOGS_EXPORT_MAX_ROWS", 1_000_000)  # log exports stream: memory stays flat
     # The event server (backend/events): streams of job progress, on its own port and process.
     EVENTS_BIND = env_str("EVENTS_BIND", "127.0.0.1:8001")
     # Where clients reach it; empty = the API's own host (stream_url is a path), as behind deploy/nginx.conf.

@@ -6,6 +6,7 @@
 - `gunicorn`: gunicorn's logger class, so its access and error logs are the same JSON.
 - `buffer`, `models`: warnings, errors and sampled request lines batched into `log_entries`.
 - `routes`/`services`: GET /api/v1/admin/logs/search and /analytics; `tasks`: retention.
+- `export`: NDJSON/CSV export kinds (POST /api/v1/admin/logs/export, made by the export job).
 See docs/operations.md "Logs".
 """
 
@@ -15,7 +16,7 @@ from backend.common.domain import Domain
 
 bp = Blueprint("logs", __name__)
 
-from backend.logs import routes, tasks  # noqa: E402,F401  (registers the views and the retention job)
+from backend.logs import export, routes, tasks  # noqa: E402,F401  (the export kinds, the views, the retention job)
 from backend.logs.extension import init_logs  # noqa: E402
 
 domain = Domain("logs", bp, "/admin/logs", init_app=init_logs)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from backend.common.pagination import MAX_PER_PAGE
-from backend.common.validation import QuerySchema
+from backend.common.validation import BodySchema, QuerySchema
 
 Level = Literal["debug", "info", "warning", "error", "critical"]
 Bucket = Literal["minute", "hour", "day"]
@@ -27,7 +27,7 @@ def _naive_utc(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
-class _Window(QuerySchema):
+class _WindowFields(BaseModel):
     since: dt.datetime | None = Field(None, description="ISO 8601; naive times are UTC")
     until: dt.datetime | None = Field(None, description="ISO 8601, exclusive")
 
@@ -37,16 +37,33 @@ class _Window(QuerySchema):
         return _naive_utc(value)
 
 
-class LogSearchQuery(_Window):
-    """Filters of a search; newest first, keyset pages (`cursor` from the previous page)."""
+class _Window(_WindowFields, QuerySchema):
+    pass
 
+
+class _FilterFields(_WindowFields):
     q: str | None = Field(None, min_length=1, max_length=200,
                           description="case-insensitive substring of the message")
     level: Level | None = None
     request_id: str | None = Field(None, max_length=128)
     path: str | None = Field(None, max_length=300, description="exact request path, e.g. /api/v1/coocook/chefs")
+
+
+class LogSearchQuery(_FilterFields, QuerySchema):
+    """Filters of a search; newest first, keyset pages (`cursor` from the previous page)."""
+
     per_page: int = Field(50, ge=1, le=MAX_PER_PAGE)
     cursor: str | None = Field(None, max_length=512)
+
+
+class LogExportFilters(_FilterFields, BodySchema):
+    """The lines to export: the search's filters (all optional; none exports every stored line)."""
+
+
+class LogExportIn(LogExportFilters):
+    """A log export: the search's filters and the file format."""
+
+    format: Literal["ndjson", "csv"] = "ndjson"
 
 
 class LogEntryOut(BaseModel):

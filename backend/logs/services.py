@@ -57,6 +57,17 @@ def _conditions(dialect: str, *, q: str | None, level: str | None, request_id: s
     return conditions
 
 
+def older_than(last_at: dt.datetime, last_id: int) -> list[ColumnElement[bool]]:
+    """Rows after (last_at, last_id) in the newest-first order: the keyset of search pages and exports."""
+    # `created_at <= last` is the seekable part; the OR settles ties on the same instant.
+    return [LogEntry.created_at <= last_at, or_(LogEntry.created_at < last_at, LogEntry.id < last_id)]
+
+
+def conditions_for(**filters: Any) -> list[ColumnElement[bool]]:
+    """The WHERE of a search's filters (q, level, request_id, path, since, until) on this database."""
+    return _conditions(db.engine.dialect.name, **filters)
+
+
 def _fts_ids(q: str):
     """Row ids whose message contains `q`, from SQLite's FTS5 trigram table.
 
@@ -81,9 +92,7 @@ def search(*, q: str | None = None, level: str | None = None, request_id: str | 
     page_conditions = list(conditions)
     if cursor:
         last_at, last_id = decode_cursor(cursor, "logs", (cursor_datetime, cursor_id))
-        # `created_at <= last` is the seekable part; the OR settles ties on the same instant.
-        page_conditions += [LogEntry.created_at <= last_at,
-                            or_(LogEntry.created_at < last_at, LogEntry.id < last_id)]
+        page_conditions += older_than(last_at, last_id)
     page = (select(*COLUMNS).where(*page_conditions)
             .order_by(LogEntry.created_at.desc(), LogEntry.id.desc()).limit(per_page + 1))
     capped = select(literal_column("1")).select_from(LogEntry).where(*conditions).limit(TOTAL_CAP + 1).subquery()

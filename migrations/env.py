@@ -36,9 +36,32 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A SQLite batch migration copies a table, drops the original and renames the copy. With
+            # foreign keys on, that DROP deletes every row first and fires ON DELETE CASCADE: moving
+            # chefs through 0011 emptied bookings. Off for the migration (on the driver connection:
+            # the PRAGMA is a no-op inside a transaction), checked after, back on for the pool.
+            _sqlite_foreign_keys(connection, False)
+        try:
+            context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows with dangling foreign keys: {broken[:10]}")
+            if connection.in_transaction():  # SQLite DDL is not transactional to alembic: end what autobegan
+                connection.commit()
+        finally:
+            if sqlite:
+                if connection.in_transaction():
+                    connection.rollback()
+                _sqlite_foreign_keys(connection, True)
+
+
+def _sqlite_foreign_keys(connection, on: bool) -> None:
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 if context.is_offline_mode():

@@ -135,3 +135,43 @@ def test_downgrade_to_base_then_upgrade(database_url, tmp_path):
             db_check()
     finally:
         drop_fresh(app)
+
+
+def test_upgrades_keep_the_rows_of_tables_that_reference_a_copied_table(database_url, tmp_path):
+    """SQLite batch migrations copy a table and drop the original (0011: chefs, 0018: campaigns);
+    with foreign keys on, that DROP deleted every booking and application through ON DELETE CASCADE."""
+    app = fresh_app(database_url, tmp_path, "keeprows")
+    now = "2026-01-01 00:00:00"
+    try:
+        with app.app_context():
+            upgrade(revision="0010_menu")
+            with _db.engine.begin() as conn:
+                conn.exec_driver_sql(f"INSERT INTO users (id, email, password_hash, name, role, created_at) "
+                                     f"VALUES (1, 'a@example.com', 'x', 'A', 'user', '{now}')")
+                conn.exec_driver_sql(
+                    "INSERT INTO chefs (id, user_id, name, bio, cuisine_type, location, price_per_session, rating, "
+                    f"rating_count, is_active, booking_count, created_at) VALUES (1, NULL, 'C', '', 'korean', "
+                    f"'Seoul', 10, 4.5, 1, true, 1, '{now}')")
+                conn.exec_driver_sql(
+                    "INSERT INTO bookings (id, user_id, chef_id, date, slot, guests, status, price, created_at, "
+                    f"updated_at) VALUES (1, 1, 1, '2027-01-01', 'lunch', 2, 'pending', 10, '{now}', '{now}')")
+            upgrade(revision="0017_campaigns_scenarios")
+            with _db.engine.begin() as conn:
+                conn.exec_driver_sql(
+                    "INSERT INTO campaigns (id, owner_id, title, brand, product, description, reward, slots, "
+                    "approved_count, applications_count, deadline, status, created_at, updated_at) VALUES "
+                    f"(1, 1, 'T', 'B', 'P', '', 5, 3, 0, 1, '2027-01-01', 'open', '{now}', '{now}')")
+                conn.exec_driver_sql(
+                    "INSERT INTO campaign_applications (campaign_id, user_id, status, message, created_at, updated_at) "
+                    f"VALUES (1, 1, 'pending', '', '{now}', '{now}')")
+            upgrade()
+            counts = "SELECT (SELECT count(*) FROM bookings), (SELECT count(*) FROM campaign_applications)"
+            with _db.engine.connect() as conn:
+                assert tuple(conn.exec_driver_sql(counts).one()) == (1, 1)
+                if conn.dialect.name == "sqlite":  # the pool's connections enforce foreign keys again
+                    assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+            downgrade(revision="0017_campaigns_scenarios")
+            with _db.engine.connect() as conn:
+                assert tuple(conn.exec_driver_sql(counts).one()) == (1, 1)
+    finally:
+        drop_fresh(app)

@@ -70,6 +70,8 @@ class Campaign(db.Model):
     applications_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     deadline: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)  # UTC, applications until then
     status: Mapped[str] = mapped_column(String(10), nullable=False, default=CampaignStatus.DRAFT.value)
+    # An image asset of the owner's account (backend/assets/references.py); cleared when it is deleted.
+    image_asset_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("assets.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -91,6 +93,7 @@ class Campaign(db.Model):
         Index("ix_campaigns_brand_created", func.lower(text("brand")), "status", "created_at", "id"),
         # An owner's campaigns, newest first.
         Index("ix_campaigns_owner_id_id", "owner_id", "id"),
+        Index("ix_campaigns_image_asset_id", "image_asset_id"),  # the FK's SET NULL on asset delete
     )
 
 

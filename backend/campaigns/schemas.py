@@ -7,7 +7,8 @@ backend.common.models.utcnow), so an aware value is converted and a naive one is
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -63,6 +64,7 @@ class CampaignIn(BodySchema):
     slots: int = Field(ge=1, le=SLOTS_MAX)
     deadline: dt.datetime
     status: Literal["draft", "open"] = "draft"
+    image_asset_id: UUID | None = Field(None, description="an image asset of the owner's account (POST /assets)")
 
     @field_validator("deadline")
     @classmethod
@@ -81,6 +83,9 @@ class CampaignUpdateIn(PatchSchema):
     slots: int | None = Field(None, ge=1, le=SLOTS_MAX)
     deadline: dt.datetime | None = None
     status: CampaignStatus | None = None
+    image_asset_id: UUID | None = Field(None, description="an image asset of the owner's account; null removes it")
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"image_asset_id"})
 
     @field_validator("deadline")
     @classmethod
@@ -101,6 +106,8 @@ class CampaignOut(BaseModel):
     deadline: dt.datetime
     status: CampaignStatus
     created_at: dt.datetime
+    image_asset_id: str | None
+    image_url: str | None = Field(description="the image's stored bytes; /optimized?w=&format= for variants")
 
 
 class CampaignDetailOut(CampaignOut):

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, tuple_, union_all
 from sqlalchemy.sql import Select
 
+from backend.assets.references import asset_urls
 from backend.auth.models import User
 from backend.campaigns.models import Campaign, CampaignCounter, CampaignStatus
 from backend.common.pagination import cursor_datetime, cursor_id, decode_cursor, encode_cursor, envelope
@@ -49,7 +50,7 @@ SORTS = {
 }
 FILTERS = ("brand", "min_reward", "max_reward", "deadline_after", "deadline_before")
 LIST_COLUMNS = (C.id, C.title, C.brand, C.product, C.reward, C.slots, C.approved_count, C.deadline, C.status,
-                C.created_at)
+                C.created_at, C.image_asset_id)
 DETAIL_COLUMNS = (*LIST_COLUMNS, C.description, C.applications_count, C.owner_id, C.updated_at,
                   USERS.name.label("owner_name"))
 CAMPAIGN_DETAIL = (
@@ -70,7 +71,8 @@ def campaign_item(row: Any) -> dict:
     """A campaign row (LIST_COLUMNS first) as the list shows it."""
     return {"id": row.id, "title": row.title, "brand": row.brand, "product": row.product, "reward": row.reward,
             "slots": row.slots, "approved_count": row.approved_count, "deadline": row.deadline,
-            "status": row.status, "created_at": row.created_at}
+            "status": row.status, "created_at": row.created_at, "image_asset_id": row.image_asset_id,
+            "image_url": asset_urls(row.image_asset_id)["url"]}
 
 
 def detail_item(row: Any) -> dict:

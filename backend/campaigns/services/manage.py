@@ -19,6 +19,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from backend.assets.references import check_reference
 from backend.auth.models import User
 from backend.caching import invalidate
 from backend.campaigns.models import Campaign, CampaignCounter, CampaignStatus
@@ -73,6 +74,8 @@ def create_campaign(actor: Actor, fields: dict[str, Any]) -> dict:
     _future(fields["deadline"])
     now = utcnow()
     with write_transaction(db.session) as session:
+        fields["image_asset_id"] = check_reference(session, actor, fields.get("image_asset_id"), actor.id,
+                                                   "image_asset_id")
         campaign_id = session.execute(insert(Campaign).values(
             owner_id=actor.id, approved_count=0, applications_count=0, created_at=now, updated_at=now,
             **fields).returning(Campaign.id)).scalar_one()
@@ -100,6 +103,9 @@ def update_campaign(actor: Actor, campaign_id: int, changes: dict[str, Any]) -> 
         if new_status == OPEN and "deadline" not in changes:
             deadline = session.execute(select(Campaign.deadline).where(Campaign.id == campaign_id)).scalar_one()
             _future(deadline)
+        if "image_asset_id" in changes:  # an image of the campaign owner's account (an admin picks one of theirs)
+            changes["image_asset_id"] = check_reference(session, actor, changes["image_asset_id"], row.owner_id,
+                                                        "image_asset_id")
         if changes:
             values = {k: (str(v) if k == "status" else v) for k, v in changes.items()}
             # approved_count < slots stays true: the conditional WHERE repeats the check against the
@@ -159,3 +165,15 @@ def close_expired(now: dt.datetime | None = None) -> int:
             invalidate("campaigns", *(f"campaign:{i}" for i in ids))
         if len(ids) < EXPIRE_BATCH:
             return closed
+
+
+def forget_images(asset_id: str, owner_id: int) -> None:
+    """`asset_deleted` hook: the FK cleared the campaigns' image (SET NULL); drop the cached pages.
+
+    A campaign's image is always an asset of its owner, so the campaigns that showed it are among
+    the owner's: their pages and the public list are invalidated (one statement on the owner index).
+    """
+    ids = db.session.execute(select(Campaign.id).where(Campaign.owner_id == owner_id)).scalars().all()
+    db.session.commit()
+    if ids:
+        invalidate("campaigns", *(f"campaign:{i}" for i in ids))

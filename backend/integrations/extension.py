@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from typing import Any
 
 from flask import Flask, current_app
 
+from backend.caching.extension import ResponseCaching
 from backend.integrations.breaker import make_breaker
 from backend.integrations.client import OutboundClient
 from backend.integrations.errors import ProviderHTTPError
 from backend.integrations.settings import ProviderSpec, resolve
 from backend.observability import signals
+
+log = logging.getLogger(__name__)
 
 
 class IntegrationsState:
@@ -19,9 +24,14 @@ class IntegrationsState:
 
     def __init__(self, app: Flask, specs: dict[str, ProviderSpec]):
         """Resolve nothing yet: a provider is configured (or not) when first asked for."""
+        self.app = app
         self.config = app.config
         self.specs = specs
         self.clients: dict[str, OutboundClient] = {}
+        self.overrides: dict[str, Any] = {}  # admin-set credentials (credentials.Override by provider name)
+        self._seen: tuple[int, ...] | None = None  # the credentials generation they were loaded at
+        self._next_check = 0.0  # monotonic time of the next generation look
+        self._loaded = False
         self.redis = None
         if app.config.get("REDIS_URL"):
             import redis
@@ -31,14 +41,48 @@ class IntegrationsState:
                                               socket_connect_timeout=timeout)
         self._lock = threading.Lock()
 
+    def _generation(self, name: str) -> tuple[int, ...] | None:
+        store = self.app.extensions.get(ResponseCaching.key)
+        return store.generations.get([name]) if store is not None else None
+
+    def sync_overrides(self, force: bool = False) -> None:
+        """Reload the admin-set credentials when their generation moved (looked at every CHECK_SECONDS).
+
+        Clients whose override changed are dropped and rebuilt on next use.
+        """
+        # Imported here: the model needs backend.extensions.db, which imports this module.
+        from backend.integrations import credentials
+
+        now = time.monotonic()
+        if not force and now < self._next_check:
+            return
+        with self._lock:
+            if not force and now < self._next_check:
+                return
+            generation = self._generation(credentials.GENERATION)
+            self._next_check = now + credentials.CHECK_SECONDS
+            if not force and self._loaded and generation is not None and generation == self._seen:
+                return
+            try:
+                fresh = credentials.load()
+            except Exception as exc:  # database down or not migrated: configuration alone for a while
+                log.warning("provider credentials could not be loaded (%s); using configuration", exc)
+                self._next_check = now + credentials.RETRY_SECONDS
+                return
+            for name in set(fresh) | set(self.overrides):
+                if fresh.get(name) != self.overrides.get(name):
+                    self.clients.pop(name, None)
+            self.overrides, self._seen, self._loaded = fresh, generation, True
+
     def client(self, name: str) -> OutboundClient:
         """The client of provider `name` (KeyError for a provider no domain declared)."""
+        self.sync_overrides()
         client = self.clients.get(name)
         if client is None:
             with self._lock:
                 client = self.clients.get(name)
                 if client is None:
-                    settings = resolve(self.specs[name], self.config)
+                    settings = resolve(self.specs[name], self.config, self.overrides.get(name))
                     breaker = make_breaker(name, settings.breaker_failures, settings.breaker_reset, self.redis,
                                            self.config.get("CACHE_KEY_PREFIX", "sf:"), exclude=[ProviderHTTPError])
                     client = self.clients[name] = OutboundClient(settings, breaker)
@@ -52,7 +96,7 @@ class IntegrationsState:
             client = self.client(name)
             out.append({"name": name, "configured": client.settings.configured,
                         "base_url": client.settings.base_url, "breaker": client.breaker.current_state,
-                        "has_api_key": bool(client.settings.api_key)})
+                        "has_api_key": bool(client.settings.api_key), "key_source": client.settings.key_source})
         return out
 
 

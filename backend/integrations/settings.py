@@ -1,9 +1,10 @@
 """What a domain declares about a provider, and the settings read for it from configuration.
 
-Secrets come only from configuration (app config, else the environment): `<PREFIX>_BASE_URL`,
+Settings come from configuration (app config, else the environment): `<PREFIX>_BASE_URL`,
 `<PREFIX>_API_KEY`, `<PREFIX>_CONNECT_TIMEOUT`, `<PREFIX>_READ_TIMEOUT`, `<PREFIX>_DEADLINE`,
 `<PREFIX>_ATTEMPTS`, `<PREFIX>_BACKOFF`, `<PREFIX>_MAX_RETRY_AFTER`, `<PREFIX>_BREAKER_FAILURES`,
-`<PREFIX>_BREAKER_RESET`. A provider without a base URL is "not configured".
+`<PREFIX>_BREAKER_RESET`. A provider without a base URL is "not configured". An administrator's
+stored key (and base URL) overrides the configured ones (backend/integrations/credentials.py).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class ProviderSettings:
     retry: RetryPolicy
     breaker_failures: int
     breaker_reset: float
+    key_source: str | None = None  # "admin" (a stored override), "config", or None (no key)
 
     @property
     def configured(self) -> bool:
@@ -80,16 +82,24 @@ def _number(config: Mapping[str, Any], key: str, default: float, kind: type = fl
         raise RuntimeError(f"{key} must be a number, got {raw!r}") from None
 
 
-def resolve(spec: ProviderSpec, config: Mapping[str, Any]) -> ProviderSettings:
-    """The spec's settings from app config (then the environment), defaults from the spec."""
+def resolve(spec: ProviderSpec, config: Mapping[str, Any], override: Any = None) -> ProviderSettings:
+    """The spec's settings from app config (then the environment), defaults from the spec.
+
+    An admin's `override` (api_key, base_url) wins over both.
+    """
     p = spec.prefix
     retry = replace(spec.retry,
                     attempts=max(1, _number(config, f"{p}_ATTEMPTS", spec.retry.attempts, int)),
                     backoff=_number(config, f"{p}_BACKOFF", spec.retry.backoff),
                     max_retry_after=_number(config, f"{p}_MAX_RETRY_AFTER", spec.retry.max_retry_after))
     base_url = config_value(config, f"{p}_BASE_URL") or spec.base_url
+    api_key = config_value(config, f"{p}_API_KEY")
+    source = "config" if api_key else None
+    if override is not None:
+        api_key, source = override.api_key, "admin"
+        base_url = override.base_url or base_url
     return ProviderSettings(
-        spec=spec, base_url=base_url.rstrip("/") if base_url else None, api_key=config_value(config, f"{p}_API_KEY"),
+        spec=spec, base_url=base_url.rstrip("/") if base_url else None, api_key=api_key, key_source=source,
         connect_timeout=_number(config, f"{p}_CONNECT_TIMEOUT", spec.connect_timeout),
         read_timeout=_number(config, f"{p}_READ_TIMEOUT", spec.read_timeout),
         deadline=_number(config, f"{p}_DEADLINE", spec.deadline), retry=retry,

@@ -57,9 +57,15 @@ def _header_params(op: Operation) -> list[dict]:
 def build_document(app: Flask) -> dict[str, Any]:
     """The whole document for `app` (all registered api_route views)."""
     models = {m for op in OPERATIONS.values() for m in (op.body, op.response) if m is not None}
-    _, defs = models_json_schema([(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
-                                 ref_template=REF)
+    refs, defs = models_json_schema([(m, "validation") for m in sorted(models, key=lambda m: m.__qualname__)],
+                                    ref_template=REF)
     schemas = {**defs.get("$defs", {}), "Error": ERROR_SCHEMA}
+
+    def ref(model: Any) -> dict[str, str]:
+        # pydantic names a model by its class name, or by its module path when two share one
+        # (monitoring's and performance's MetricsOut): take the reference it made.
+        return {"$ref": refs[(model, "validation")]["$ref"]}
+
     paths: dict[str, dict] = {}
     for rule in app.url_map.iter_rules():
         op = OPERATIONS.get(rule.endpoint)
@@ -70,7 +76,7 @@ def build_document(app: Flask) -> dict[str, Any]:
                                 "parameters": path_params + _query_params(op) + _header_params(op), "responses": {}}
         if op.body is not None:
             item["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": {"$ref": REF.format(model=op.body.__name__)}}}}
+                "schema": ref(op.body)}}}
         if op.upload is not None:
             item["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
                 "type": "object", "required": [op.upload],
@@ -79,7 +85,7 @@ def build_document(app: Flask) -> dict[str, Any]:
         if op.produces:
             ok["content"] = {kind: {"schema": {"type": "string", "format": "binary"}} for kind in op.produces}
         if op.response is not None:
-            ok["content"] = {"application/json": {"schema": {"$ref": REF.format(model=op.response.__name__)}}}
+            ok["content"] = {"application/json": {"schema": ref(op.response)}}
         item["responses"][str(op.status)] = ok
         for code in op.errors:
             item["responses"][str(code)] = {"description": STATUS_TEXT.get(code, "Error"), "content": {

@@ -52,8 +52,8 @@ def live():
     return {"status": "ok"}
 
 
-@api_route(bp, "/ready", summary="Readiness: database reachable and at the migrations' head, Redis (when "
-           "configured) and the job queue answer; 503 otherwise", response=HealthOut, errors=[503])
+@api_route(bp, "/ready", summary="Readiness: database reachable and at the migrations' head; 503 otherwise "
+           "(Redis and the job queue degrade /health/detailed instead)", response=HealthOut, errors=[503])
 def ready():
     if services.draining():  # the load balancer takes this host out before it stops
         raise ServiceUnavailable("not ready: draining for shutdown", {"reason": "draining"}, code="draining")

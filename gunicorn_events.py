@@ -16,8 +16,10 @@ keepalive = 5
 timeout = 30  # the worker's heartbeat to the master; a stream's length is bounded by the app
 graceful_timeout = 5  # streams are cut on restart; clients reconnect with Last-Event-ID
 backlog = 2048
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "warning")
+logger_class = "backend.logs.gunicorn.JsonLogger"  # the API's JSON lines (gunicorn_config.py says why)
 preload_app = False
 
 

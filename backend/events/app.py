@@ -21,6 +21,8 @@ from backend.events.stream import Limits, events_body
 from backend.extensions import db
 from backend.jobs.links import STREAM_PATH, read_stream_token
 from backend.jobs.models import FINAL, Job
+from backend.logs.extension import install_request_log
+from backend.logs.setup import configure_logging
 
 bp = Blueprint("events", __name__)
 KEY = "events.hub"
@@ -48,6 +50,9 @@ def create_events_app(config: Mapping[str, Any] | str | None = None) -> Flask:
             domain.hooks["events_app"](app)
     register_error_handlers(app)
     register_http(app)
+    # The API's JSON lines and request ids here too (no log store: stream lines are not kept).
+    configure_logging(app.config)
+    install_request_log(app)
     return app
 
 

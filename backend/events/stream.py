@@ -23,6 +23,7 @@ from sqlalchemy import Engine, select
 from backend.database import read_connection
 from backend.events.hub import Hub
 from backend.jobs.models import FINAL, JobEvent
+from backend.observability import families
 
 BATCH = 200
 SSE_RETRY_MS = 2000
@@ -90,31 +91,43 @@ def read_events(engine: Engine, job_id: str, after: int) -> list[dict[str, Any]]
 
 def pump(woken: Any, marker: Callable[[], int], read_new: Callable[[int], list[dict[str, Any]]],
          encode: Callable[[dict[str, Any]], bytes], key: str, after: int, fmt: str, limits: Limits,
-         sock: Any = None, done: Callable[[int], bool] = lambda _after: False) -> Iterator[bytes]:
+         sock: Any = None, done: Callable[[int], bool] = lambda _after: False, kind: str = "job") -> Iterator[bytes]:
     """The loop every stream runs: send what is newer than `after`, then wait, heartbeat or end.
 
     `marker()` is the newest id/seq the hub saw, `read_new(after)` reads a batch past `after`
     (each item's `key` is its position), `done(after)` ends the stream once everything is sent.
+    Open streams, how they ended and the events sent are metrics, by `kind` (job, notifications).
     """
     started = last_beat = time.monotonic()
-    if fmt == "sse":
-        yield b"retry: %d\n\n" % SSE_RETRY_MS
-    while True:
-        woken.clear()
-        if marker() > after:
-            for item in read_new(after):
-                after = item[key]
-                yield encode(item)
+    families.event_streams_open.labels(kind).inc()
+    outcome = "closed"  # the generator was closed: the client went away mid-write, or the server stops
+    try:
+        if fmt == "sse":
+            yield b"retry: %d\n\n" % SSE_RETRY_MS
+        while True:
+            woken.clear()
             if marker() > after:
-                continue  # more than one batch behind
-        if done(after):
-            return
-        step = pause(woken, limits, started, last_beat, sock)
-        if step == "end":
-            return
-        if step == "heartbeat":
-            yield HEARTBEAT[fmt]
-            last_beat = time.monotonic()
+                sent = 0
+                for item in read_new(after):
+                    after = item[key]
+                    sent += 1
+                    yield encode(item)
+                families.events_sent.labels(kind).inc(sent)
+                if marker() > after:
+                    continue  # more than one batch behind
+            if done(after):
+                outcome = "done"
+                return
+            step = pause(woken, limits, started, last_beat, sock)
+            if step == "end":
+                outcome = "time_up" if time.monotonic() - started >= limits.seconds else "client_gone"
+                return
+            if step == "heartbeat":
+                yield HEARTBEAT[fmt]
+                last_beat = time.monotonic()
+    finally:
+        families.event_streams_open.labels(kind).dec()
+        families.event_streams.labels(kind, outcome).inc()
 
 
 def events_body(hub: Hub, engine: Engine, job_id: str, after: int, last_seq: int, status: str,

@@ -62,7 +62,7 @@ def body(hub: Hub, user_id: int, after: int, newest: int, fmt: str, limits: Limi
     watch = hub.watch(SOURCE, user_id, newest)
     try:
         yield from pump(watch.woken, lambda: watch.marker, lambda last: read_after(hub.engine, user_id, last),
-                        lambda item: frame(item, fmt), "id", after, fmt, limits, sock)
+                        lambda item: frame(item, fmt), "id", after, fmt, limits, sock, kind="notifications")
     finally:
         hub.unwatch(watch)
 

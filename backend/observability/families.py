@@ -58,4 +58,12 @@ breaker_state = Gauge("sf_outbound_breaker_state", "Circuit breaker per provider
 
 rate_limited = Counter("sf_rate_limited", "Requests refused by a rate limit (client, ip ceiling, route)", ["scope"])
 
+# The event server's streams (backend/events/stream.py counts them directly: a stream starts and
+# ends rarely, so there is no per-request tally to batch).
+event_streams_open = Gauge("sf_event_streams_open", "Streams open now on the event server (host total), by kind",
+                           ["kind"], multiprocess_mode="livesum")
+event_streams = Counter("sf_event_streams", "Streams ended, by kind and how (done, time_up, client_gone, closed)",
+                        ["kind", "outcome"])
+events_sent = Counter("sf_events_sent", "Events written to streams (heartbeats not counted), by kind", ["kind"])
+
 BREAKER_VALUES = {"closed": 0, "half-open": 1, "half_open": 1, "open": 2}

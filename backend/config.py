@@ -139,6 +139,9 @@ class BaseConfig:
     TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)  # X-Forwarded-For hops set by proxies you run
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
     TOKEN_TTL_HOURS = env_int("TOKEN_TTL_HOURS", 24 * 14)
+    # A worker trusts a token it has just checked for this long (backend/auth/actor_cache.py; 0 = off).
+    AUTH_TOKEN_CACHE_SECONDS = env_float("AUTH_TOKEN_CACHE_SECONDS", 5.0)
+    AUTH_TOKEN_CACHE_SIZE = env_int("AUTH_TOKEN_CACHE_SIZE", 10_000)
     IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24)  # a retry within this replays the first answer
     # OWASP's Argon2id baseline (19 MiB, 2 passes): ~22 ms a hash here. A login holds a sync worker
     # for the whole hash; 64 MiB x 3 took ~160 ms and let ~12 logins/s saturate two workers.
@@ -308,6 +311,9 @@ class TestingConfig(BaseConfig):
     METRICS_DIR = os.path.join(tempfile.gettempdir(), f"sf-test-metrics-{os.getpid()}")
     MONITORING_DIR = None  # in-process request figures; the evaluator tests run in the same process
     LOG_STORE_ENABLED = False  # other suites' warnings stay out of the database; the logs tests turn it on
+    # Every request looks its token up, so statement counts compare like with like; the actor-cache
+    # tests (tests/auth/test_actor_cache.py) turn it on.
+    AUTH_TOKEN_CACHE_SECONDS = env_float("AUTH_TOKEN_CACHE_SECONDS", 0.0)
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "testing": TestingConfig}

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from backend.auth.actor_cache import revoked
 from backend.auth.emails import InvalidEmail, lookup_email, normalise_email
 from backend.auth.models import AuthToken, User
 from backend.auth.passwords import check_password, hash_password, verify_password
@@ -97,4 +98,5 @@ def change_password(actor: Actor, current_password: str, new_password: str, keep
         session.execute(update(User).where(User.id == actor.id).values(password_hash=password_hash))
         session.execute(delete(AuthToken).where(AuthToken.user_id == actor.id,
                                                 AuthToken.token_hash != keep_token_digest))
+    revoked()  # the other tokens stop working in every worker now, not when their cached checks age out
     publish("password_changed", user_id=actor.id)

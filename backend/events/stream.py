@@ -23,7 +23,6 @@ from sqlalchemy import Engine, select
 from backend.database import read_connection
 from backend.events.hub import Hub
 from backend.jobs.models import FINAL, JobEvent
-from backend.observability import families
 
 BATCH = 200
 SSE_RETRY_MS = 2000
@@ -98,6 +97,10 @@ def pump(woken: Any, marker: Callable[[], int], read_new: Callable[[int], list[d
     (each item's `key` is its position), `done(after)` ends the stream once everything is sent.
     Open streams, how they ended and the events sent are metrics, by `kind` (job, notifications).
     """
+    # Imported here, not at module level: prometheus_client picks its multiprocess value class when
+    # first imported, which must come after the metrics directory is configured (multiproc.py).
+    from backend.observability import families
+
     started = last_beat = time.monotonic()
     families.event_streams_open.labels(kind).inc()
     outcome = "closed"  # the generator was closed: the client went away mid-write, or the server stops

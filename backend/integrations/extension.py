@@ -15,6 +15,7 @@ from backend.integrations.client import OutboundClient
 from backend.integrations.errors import ProviderHTTPError
 from backend.integrations.settings import ProviderSpec, resolve
 from backend.observability import signals
+from backend.observability.timing import uncounted
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class IntegrationsState:
             if not force and self._loaded and generation is not None and generation == self._seen:
                 return
             try:
-                fresh = credentials.load()
+                fresh = uncounted(credentials.load)  # once per process and change: not the request's cost
             except Exception as exc:  # database down or not migrated: configuration alone for a while
                 log.warning("provider credentials could not be loaded (%s); using configuration", exc)
                 self._next_check = now + credentials.RETRY_SECONDS

@@ -12,6 +12,7 @@ statement's execution context.
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -45,6 +46,21 @@ class TimingState:
         """Tell every request observer about one finished request."""
         for fn in self.request_observers:
             fn(endpoint, statements, db_ms)
+
+
+def uncounted(fn: Callable[[], Any]) -> Any:
+    """Run `fn` with its statements left out of the current request's figures.
+
+    For work that belongs to the process, not to the request that happened to trigger it (loading
+    shared settings once per process and per change, e.g. admin-set provider credentials): the
+    per-request counts stay what the endpoint itself costs. It runs in a copy of the current
+    context (the app context is still there), with the request's counters unset.
+    """
+    def run() -> Any:
+        _request_db.set(None)
+        return fn()
+
+    return contextvars.copy_context().run(run)
 
 
 def _install(engine: Engine, state: TimingState) -> None:

@@ -51,11 +51,16 @@ seed: install migrate ## replace data with SCALE=small|large|xl
 shell: install
 	$(BIN)/flask shell
 
+# Test processes (pytest-xdist): each has its own SQLite files, PostgreSQL schema, metrics and file
+# directories and Redis key prefixes; a file's tests stay in one process (--dist loadfile: its
+# module-scoped servers start once). TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= 2
+
 test: install-dev ## the whole suite (SQLite; PostgreSQL/Redis too when TEST_DATABASE_URL/TEST_REDIS_URL are set)
-	$(BIN)/python -m pytest -q -ra
+	$(BIN)/python -m pytest -q -ra -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: install-dev ## the suite without the slow server/load tests (quick iteration)
-	$(BIN)/python -m pytest -q -ra -m "not slow"
+	$(BIN)/python -m pytest -q -ra -m "not slow" -n $(TEST_WORKERS) --dist loadfile
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -309,6 +309,10 @@ class TestingConfig(BaseConfig):
     DASHBOARD_VIEWS_FLUSH_SECONDS = 0.0  # tests flush the chef-view counter themselves
     # One metrics directory per test process (prometheus_client reads it from the environment once).
     METRICS_DIR = os.path.join(tempfile.gettempdir(), f"sf-test-metrics-{os.getpid()}")
+    # Files tests make stay out of instance/ and apart per test process (parallel runs never share them).
+    EXPORTS_DIR = os.path.join(tempfile.gettempdir(), f"sf-test-exports-{os.getpid()}")
+    ASSETS_DIR = os.path.join(tempfile.gettempdir(), f"sf-test-assets-{os.getpid()}")
+    ASSETS_LOCK_DIR = os.path.join(tempfile.gettempdir(), f"sf-test-asset-locks-{os.getpid()}")
     MONITORING_DIR = None  # in-process request figures; the evaluator tests run in the same process
     LOG_STORE_ENABLED = False  # other suites' warnings stay out of the database; the logs tests turn it on
     # Every request looks its token up, so statement counts compare like with like; the actor-cache

@@ -67,13 +67,12 @@ def test_stats_merge_every_live_workers_file_and_forget_dead_ones(database_url, 
     directory = tmp_path / "insight" / "cache"
     directory.mkdir(parents=True)
     other = subprocess.Popen(["sleep", "30"])
-    dead = subprocess.Popen(["true"])
-    dead.wait()
+    dead_pid = 4_194_304 + 17  # above the kernel's largest pid_max (2^22): never a live process (no pid reuse)
     try:
         worker = {"started_at": 1.0, "layers": {"l1": {"hits": 40, "misses": 10, "get_seconds": 0.001}},
                   "sizes": {"l1": {"entries": 7, "bytes": 700}}, "urls": {CHEFS: 50, "/api/v1/products": 3}}
         store.write_json(directory / f"{other.pid}.json", worker)
-        store.write_json(directory / f"{dead.pid}.json", {**worker, "urls": {"/dead": 99}})
+        store.write_json(directory / f"{dead_pid}.json", {**worker, "urls": {"/dead": 99}})
         body = client.get(f"{ADMIN_API}/stats", headers=admin).get_json()
     finally:
         other.kill()
@@ -82,7 +81,7 @@ def test_stats_merge_every_live_workers_file_and_forget_dead_ones(database_url, 
     assert body["layers"]["l1"]["hits"] == 40 and body["layers"]["l1"]["misses"] == 11
     assert body["layers"]["l1"]["entries"] == 8
     assert body["top_keys"][0] == {"key": CHEFS, "requests": 51} and "/dead" not in str(body["top_keys"])
-    assert not (directory / f"{dead.pid}.json").exists()
+    assert not (directory / f"{dead_pid}.json").exists()
     with application.app_context():
         shared_stats().write()
     assert store.read_json(directory / f"{os.getpid()}.json")["urls"] == {CHEFS: 1}

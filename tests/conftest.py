@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import time
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from flask_migrate import upgrade
 from sqlalchemy.orm import Session
 
 from backend import create_app
-from backend.config import normalise_database_url
+from backend.config import TestingConfig, normalise_database_url
 from backend.extensions import db as _db
 from tests import factories
 
@@ -78,6 +79,12 @@ def database_urls(tmp_path_factory):
     yield get
     if "postgresql" in made:
         _postgres_schema(made["postgresql"], create=False)
+
+
+def pytest_configure(config):
+    """Start with an empty metrics directory: it is named by pid, and pids come round again (pid_max is
+    32,768 on this machine), so an earlier run's files would be merged into this run's figures."""
+    shutil.rmtree(TestingConfig.METRICS_DIR, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):

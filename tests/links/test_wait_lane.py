@@ -12,6 +12,8 @@ import time
 
 import pytest
 import requests
+import sqlalchemy as sa
+from flask_migrate import upgrade
 
 import tests.jobs.conftest  # noqa: F401  (registers the test.scripted job kind)
 from backend.extensions import db
@@ -19,14 +21,38 @@ from backend.jobs import services as jobs
 from backend.jobs.extension import Jobs
 from backend.jobs.runner import run_job
 from backend.links import lane
+from tests.conftest import make_app
 from tests.events.test_stream import events_server_at
 from tests.links.test_analyze import post
 from tests.links.test_jobs_and_access import queued
 
-# PostgreSQL only for now: in full-suite runs the SQLite half was followed by "database disk image is
-# malformed" on the session's shared SQLite file for every later test (three runs, always from here);
-# the lane's logic does not depend on the database. Cause not found yet (see the issue 11 note).
-pytestmark = [pytest.mark.slow, pytest.mark.pg_only]
+pytestmark = pytest.mark.slow
+
+
+# The SQLite half runs on a database file of its own, checked with PRAGMA integrity_check when the
+# module is done. In three full-suite runs (one process), the session's shared SQLite file was
+# reported "malformed" for every test after this module's SQLite half; the cause was not found.
+# Here a repeat would show up as this module's teardown error, and no other test would share it.
+@pytest.fixture(scope="module")
+def own_sqlite(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('lane') / 'lane.db'}"
+    migrating = make_app(url, tmp_path_factory.mktemp("lane-migrate"))
+    with migrating.app_context():
+        upgrade()
+        db.engine.dispose()
+    yield url
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def database_url(backend, database_urls, request) -> str:
+    """This module's own SQLite file, or the session's PostgreSQL schema."""
+    return request.getfixturevalue("own_sqlite") if backend == "sqlite" else database_urls(backend)
 
 
 @pytest.fixture

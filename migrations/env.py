@@ -41,17 +41,25 @@ def run_migrations_online():
             # A SQLite batch migration copies a table, drops the original and renames the copy. With
             # foreign keys on, that DROP deletes every row first and fires ON DELETE CASCADE: moving
             # chefs through 0011 emptied bookings. Off for the migration (on the driver connection:
-            # the PRAGMA is a no-op inside a transaction), checked after, back on for the pool.
+            # the PRAGMA is a no-op inside a transaction), checked before the commit, back on after.
             _sqlite_foreign_keys(connection, False)
+        applied: list[str] = []
+        if sqlite:
+            # One transaction for the whole upgrade (SQLite's DDL is transactional; alembic assumes it
+            # is not and would commit each revision), so the foreign key check below, run before the
+            # commit, can still undo it. Checked only when a revision ran: a database left broken by
+            # something else must not make every later no-op upgrade fail.
+            conf_args["transactional_ddl"] = True
+            conf_args["on_version_apply"] = lambda **kw: applied.append(str(kw.get("step")))
         try:
             context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
             with context.begin_transaction():
                 context.run_migrations()
-                if sqlite:
+                if sqlite and applied:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
                     if broken:
                         raise RuntimeError(f"the migration left rows with dangling foreign keys: {broken[:10]}")
-            if connection.in_transaction():  # SQLite DDL is not transactional to alembic: end what autobegan
+            if connection.in_transaction():  # whatever autobegan after alembic's own commit
                 connection.commit()
         finally:
             if sqlite:

@@ -51,7 +51,10 @@ def check_reference(session: Any, actor: Actor, asset_id: str | None, owner_id: 
         canonical = str(UUID(str(asset_id)))
     except ValueError:
         raise ValidationFailed("not an asset id", {"fields": {field: "not an asset id (uuid)"}}) from None
-    owner = session.execute(select(Asset.owner_id).where(Asset.id == canonical)).scalar()
+    # FOR KEY SHARE (PostgreSQL; nothing on SQLite, whose writers are serialised): a delete of the
+    # asset committing before this transaction's write would otherwise fail its foreign key (a 500).
+    owner = session.execute(select(Asset.owner_id).where(Asset.id == canonical)
+                            .with_for_update(key_share=True)).scalar()
     expected = owner_id if owner_id is not None else actor.id
     if owner is None or owner != expected:
         raise ValidationFailed("no such asset of this account", {"fields": {field: "no such asset of this account"}})

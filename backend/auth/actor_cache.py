@@ -18,6 +18,7 @@ token keeps working for up to AUTH_TOKEN_CACHE_SECONDS in a worker that had just
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 
 from cachetools import TTLCache
@@ -26,6 +27,7 @@ from flask import Flask, current_app
 from backend.caching import ResponseCaching, invalidate
 from backend.common.actor import Actor
 
+log = logging.getLogger(__name__)
 GENERATION = "auth:tokens"
 KEY = "auth.actor_cache"
 
@@ -79,5 +81,19 @@ def actor_cache(app: Flask | None = None) -> ActorCache | None:
 
 
 def revoked() -> None:
-    """Call after a commit that deleted tokens: every worker stops trusting what it remembered."""
-    invalidate(GENERATION)
+    """Call after a commit that deleted tokens: every worker stops trusting what it remembered.
+
+    With Redis generations the bump goes past the caches' breaker if it has to (one failure opens
+    that breaker for 5 s, and a revocation must not wait for it); if Redis really is unreachable,
+    an error says so: other workers reading a Redis that recovers meanwhile could accept the revoked
+    token until their entries age out (AUTH_TOKEN_CACHE_SECONDS).
+    """
+    store = current_app.extensions.get(ResponseCaching.key)
+    if store is None:
+        return
+    bump_now = getattr(store.generations, "bump_now", None)
+    if bump_now is None:  # the host's mmap file: always takes the bump
+        invalidate(GENERATION)
+    elif not bump_now([GENERATION]):
+        log.error("token revocation could not reach Redis: other workers may accept the revoked token for up to "
+                  "%s s", current_app.config.get("AUTH_TOKEN_CACHE_SECONDS"))

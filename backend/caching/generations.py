@@ -94,6 +94,25 @@ class RedisGenerations:
         """INCR each namespace in order; on failure keep them pending (other workers' entries expire by TTL)."""
         self._incr(list(dict.fromkeys([*names, *self._pending])))
 
+    def bump_now(self, names: Sequence[str]) -> bool:
+        """`bump`, and if the breaker refused or Redis failed, one direct try past the breaker.
+
+        For bumps that must not wait for the breaker's reset (a token revocation): True when Redis
+        took them.
+        """
+        if self._incr(list(dict.fromkeys([*names, *self._pending]))):
+            return True
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            for name in dict.fromkeys([*names, *self._pending]):
+                pipe.incr(self.prefix + name)
+            pipe.execute()
+        except Exception as exc:  # Redis really is unreachable: the caller says what that means
+            log.warning("redis unavailable for cache generations (direct try): %s", exc)
+            return False
+        self._pending.clear()
+        return True
+
     def _incr(self, names: Sequence[str]) -> bool:
         def run() -> None:
             pipe = self.client.pipeline(transaction=False)

@@ -41,6 +41,7 @@ class IntegrationsState:
             self.redis = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=timeout,
                                               socket_connect_timeout=timeout)
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()  # one credentials load at a time (sync_overrides)
 
     def _generation(self, name: str) -> tuple[int, ...] | None:
         store = self.app.extensions.get(ResponseCaching.key)
@@ -49,7 +50,8 @@ class IntegrationsState:
     def sync_overrides(self, force: bool = False) -> None:
         """Reload the admin-set credentials when their generation moved (looked at every CHECK_SECONDS).
 
-        Clients whose override changed are dropped and rebuilt on next use.
+        Clients whose override changed are dropped and rebuilt on next use. One thread loads while
+        the others carry on with the overrides they have (a slow database stalls no outbound call).
         """
         # Imported here: the model needs backend.extensions.db, which imports this module.
         from backend.integrations import credentials
@@ -57,7 +59,9 @@ class IntegrationsState:
         now = time.monotonic()
         if not force and now < self._next_check:
             return
-        with self._lock:
+        if not self._load_lock.acquire(blocking=force):
+            return  # another thread is loading
+        try:
             if not force and now < self._next_check:
                 return
             generation = self._generation(credentials.GENERATION)
@@ -70,10 +74,13 @@ class IntegrationsState:
                 log.warning("provider credentials could not be loaded (%s); using configuration", exc)
                 self._next_check = now + credentials.RETRY_SECONDS
                 return
-            for name in set(fresh) | set(self.overrides):
-                if fresh.get(name) != self.overrides.get(name):
-                    self.clients.pop(name, None)
-            self.overrides, self._seen, self._loaded = fresh, generation, True
+            with self._lock:
+                for name in set(fresh) | set(self.overrides):
+                    if fresh.get(name) != self.overrides.get(name):
+                        self.clients.pop(name, None)
+                self.overrides, self._seen, self._loaded = fresh, generation, True
+        finally:
+            self._load_lock.release()
 
     def client(self, name: str) -> OutboundClient:
         """The client of provider `name` (KeyError for a provider no domain declared)."""

@@ -96,3 +96,24 @@ def test_without_a_readable_generation_or_with_the_cache_off_the_database_answer
     off = make_app(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, AUTH_TOKEN_CACHE_SECONDS=0)
     assert actor_cache(off) is None
     assert [statements(off.test_client().get(ME, headers=headers)) for _ in range(2)] == looked_up
+
+
+def test_a_revocation_bump_goes_past_an_open_redis_breaker(redis_url):
+    import uuid
+
+    import redis
+
+    from backend.caching.generations import RedisGenerations, redis_breaker
+
+    client = redis.Redis.from_url(redis_url, socket_timeout=2)
+    prefix = f"sf-test-{uuid.uuid4().hex[:8]}:"
+    breaker = redis_breaker()
+    breaker.open()  # as after one Redis hiccup in this worker: the caches skip Redis for 5 s
+    generations = RedisGenerations(client, prefix, breaker)
+    try:
+        assert generations.get(["auth:tokens"]) is None  # the breaker refuses reads
+        assert generations.bump_now(["auth:tokens"]) is True  # the revocation still reaches Redis
+        assert int(client.get(f"{prefix}gen:auth:tokens")) == 1
+    finally:
+        client.delete(f"{prefix}gen:auth:tokens")
+        client.close()

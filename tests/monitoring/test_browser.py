@@ -120,16 +120,19 @@ def test_operator_signs_in_and_sees_the_dashboard_then_the_api_docs(browser, ser
     # Swagger UI 5 renders long operation lists virtually (only what is near the viewport is in the
     # DOM), so scroll through the page as a person would and collect every operation that showed.
     shown: set[str] = set()
+    IDS = "return Array.from(document.querySelectorAll('.opblock')).map(e => e.id);"  # noqa: N806
     for _ in range(400):
-        shown |= {e.get_attribute("id") for e in browser.find_elements(By.CSS_SELECTOR, ".opblock")}
+        # ids read in one script call: an element can unmount between a find and an attribute read
+        shown |= set(browser.execute_script(IDS))
         at_end = browser.execute_script("window.scrollBy(0, 600); "
                                         "return window.innerHeight + window.scrollY >= document.body.scrollHeight;")
         if at_end:
-            shown |= {e.get_attribute("id") for e in browser.find_elements(By.CSS_SELECTOR, ".opblock")}
+            shown |= set(browser.execute_script(IDS))
             break
     assert len(shown) >= documented * 0.9, (len(shown), documented)
     browser.execute_script("window.scrollTo(0, 0);")
-    summaries = browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")
-    assert any(s.get_attribute("data-path") == "/api/v1/admin/alerts/rules" for s in summaries)
+    paths = browser.execute_script("return Array.from(document.querySelectorAll('.opblock-summary-path'))"
+                                   ".map(e => e.getAttribute('data-path'));")
+    assert "/api/v1/admin/alerts/rules" in paths
     assert "SoftFactory" in browser.title or browser.find_elements(By.CSS_SELECTOR, ".info .title")
     assert csp_errors(browser) == []

@@ -131,8 +131,8 @@ def test_operator_signs_in_and_sees_the_dashboard_then_the_api_docs(browser, ser
             break
     assert len(shown) >= documented * 0.9, (len(shown), documented)
     browser.execute_script("window.scrollTo(0, 0);")
-    paths = browser.execute_script("return Array.from(document.querySelectorAll('.opblock-summary-path'))"
-                                   ".map(e => e.getAttribute('data-path'));")
-    assert "/api/v1/admin/alerts/rules" in paths
+    paths = ("return Array.from(document.querySelectorAll('.opblock-summary-path'))"
+             ".map(e => e.getAttribute('data-path'));")
+    wait.until(lambda d: "/api/v1/admin/alerts/rules" in d.execute_script(paths))  # back at the top, re-rendered
     assert "SoftFactory" in browser.title or browser.find_elements(By.CSS_SELECTOR, ".info .title")
     assert csp_errors(browser) == []

@@ -16,11 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from backend import create_app
-from backend.config import normalise_database_url
 from backend.extensions import db
+from scripts.perf_common import postgres_schema
 
 PATHS = ("/api/v1/auth/me", "/api/v1/notifications/unread-count")
 SCHEMA = "ab_token"
@@ -37,12 +35,7 @@ def _apps(url: str, work: Path):
 
 
 def _schema(url: str, create: bool) -> None:
-    engine = sa.create_engine(normalise_database_url(url))
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        if create:
-            conn.exec_driver_sql(f"CREATE SCHEMA {SCHEMA}")
-    engine.dispose()
+    postgres_schema(url, SCHEMA, create)
 
 
 def measure(url: str, rounds: int, requests: int) -> dict[str, dict[str, float]]:

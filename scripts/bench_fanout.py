@@ -19,16 +19,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask_migrate import upgrade
 from sqlalchemy import delete, insert
 
 from backend import create_app
 from backend.auth.models import User
-from backend.config import normalise_database_url
 from backend.extensions import db
 from backend.notifications import delivery
 from backend.notifications.models import Notification
+from scripts.perf_common import postgres_schema
 
 SCHEMA = "bench_fanout"
 
@@ -42,12 +41,7 @@ def _app(url: str, batch: int, workdir: Path):
 
 
 def _schema(url: str, create: bool) -> None:
-    engine = sa.create_engine(normalise_database_url(url))
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        if create:
-            conn.exec_driver_sql(f"CREATE SCHEMA {SCHEMA}")
-    engine.dispose()
+    postgres_schema(url, SCHEMA, create)
 
 
 def _run_once(app, users: int) -> dict[str, float]:

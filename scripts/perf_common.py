@@ -186,3 +186,17 @@ def newest(kind: str, directory: Path | str | None = None) -> Path | None:
     """The newest `<kind>-*.json` in `directory` (default reports/), or None."""
     files = sorted(Path(directory or REPORTS_DIR).glob(f"{kind}-*.json"))
     return files[-1] if files else None
+
+
+def postgres_schema(url: str, schema: str, create: bool) -> None:
+    """Drop `schema` on the PostgreSQL at `url` (and create it again when `create`): a benchmark's own."""
+    import sqlalchemy as sa
+
+    from backend.config import normalise_database_url
+
+    engine = sa.create_engine(normalise_database_url(url))
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        if create:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    engine.dispose()

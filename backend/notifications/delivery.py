@@ -1,7 +1,9 @@
 """Creating notifications: honour each recipient's preferences, insert, hand email to a job.
 
-`notify` is for a known, small set of users (a booking's two parties): it runs in the caller,
-after the caller's commit, as one short write transaction (preferences read, rows inserted).
+`notify` is for a known, small set of users (a password change's account): it runs in the caller,
+after the caller's commit, as one short write transaction (preferences read, rows inserted). A
+booking's two parties are stored by `stage_each` inside the booking's own write transaction
+(the `stage_booking_*` hooks): one commit per booking instead of two.
 Larger sets and audiences ("every admin", "everyone") go to the `notifications.fanout` job, which
 inserts NOTIFICATIONS_BATCH recipients per write transaction: short transactions keep SQLite's
 single writer (and PostgreSQL's row locks) free for the API between chunks, while chunks large
@@ -10,7 +12,7 @@ enough amortise each commit (the figures behind the default are in docs/operatio
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from flask import current_app
@@ -80,23 +82,48 @@ INSERT = insert(_N).returning(_N.c.id, _N.c.user_id, sort_by_parameter_order=Tru
 def insert_rows(items: Sequence[tuple[int, dict[str, Any]]]) -> tuple[list[int], list[int]]:
     """One write transaction: store each (user id, content) the user's preferences allow.
 
-    Two statements whatever the number of rows: the recipients' preferences, one multi-row insert.
     Returns (every stored id, the ids whose users want email as well).
     """
-    user_ids = sorted({user_id for user_id, _ in items})
     with write_transaction(db.session) as tx:
-        conn = tx.connection()  # Core on the transaction's connection: measured below
-        prefs = {row.user_id: row for row in conn.execute(PREFERENCES, {"user_ids": user_ids})}
-        now = utcnow()
-        wanted = [{"type": c["type"], "title": c["title"], "body": c.get("body", ""), "data": c.get("data") or {},
-                   "user_id": u, "read_at": None, "created_at": now}
-                  for u, c in items if u not in prefs or c["type"] not in (prefs[u].disabled_types or [])]
-        if not wanted:
-            return [], []
-        rows = conn.execute(INSERT, wanted).all()
+        stored, emailed, users = insert_on(tx.connection(), items)
+    if stored:
+        publish("notifications_stored", user_ids=users)  # e.g. dashboards' unread counts
+    return stored, emailed
+
+
+def stage_each(conn: Any, items: Sequence[tuple[int, dict[str, Any]]]) -> Callable[[], None] | None:
+    """`notify_each` inside the publisher's write transaction (a stage hook, backend.common.events.stage).
+
+    Returns what to run after the commit: announce the new rows and hand their emails to a job.
+    """
+    stored, emailed, users = insert_on(conn, items)
+    if not stored:
+        return None
+
+    def announce() -> None:
+        publish("notifications_stored", user_ids=users)
+        send_emails(emailed)
+
+    return announce
+
+
+def insert_on(conn: Any, items: Sequence[tuple[int, dict[str, Any]]]) -> tuple[list[int], list[int], list[int]]:
+    """Store each (user id, content) the user's preferences allow, on `conn` (an open write transaction).
+
+    Two statements whatever the number of rows: the recipients' preferences, one multi-row insert.
+    Returns (every stored id, the ids whose users want email as well, the users that got one).
+    """
+    user_ids = sorted({user_id for user_id, _ in items})
+    prefs = {row.user_id: row for row in conn.execute(PREFERENCES, {"user_ids": user_ids})}
+    now = utcnow()
+    wanted = [{"type": c["type"], "title": c["title"], "body": c.get("body", ""), "data": c.get("data") or {},
+               "user_id": u, "read_at": None, "created_at": now}
+              for u, c in items if u not in prefs or c["type"] not in (prefs[u].disabled_types or [])]
+    if not wanted:
+        return [], [], []
+    rows = conn.execute(INSERT, wanted).all()
     emailed = [r.id for r in rows if r.user_id in prefs and prefs[r.user_id].email]
-    publish("notifications_stored", user_ids=sorted({r.user_id for r in rows}))  # e.g. dashboards' unread counts
-    return [r.id for r in rows], emailed
+    return [r.id for r in rows], emailed, sorted({r.user_id for r in rows})
 
 
 def audience_chunk(audience: str, after_id: int, size: int) -> list[int]:

@@ -2,13 +2,15 @@
 
 Publishers (coocook, auth, meari, exports) call `backend.common.events.publish` after their commit with ids
 and the few fields a message needs, so a subscriber issues no reads of its own domain's tables.
+Booking events are staged instead (`stage_booking_*`): their two rows are written on the booking's
+connection, in its transaction, and announced after its commit (backend.common.events.stage).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from backend.notifications.delivery import enqueue_fanout, notify, notify_each
+from backend.notifications.delivery import enqueue_fanout, notify, stage_each
 from backend.notifications.models import NotificationType as T
 
 BOOKING_TITLES = {  # event -> (title for the booking's user, title for the chef)
@@ -19,8 +21,8 @@ BOOKING_TITLES = {  # event -> (title for the booking's user, title for the chef
 }
 
 
-def _booking(event: str, booking_id: int, user_id: int, chef_user_id: int | None, date: str, slot: str,
-             **extra: Any) -> None:
+def _booking(event: str, conn: Any, booking_id: int, user_id: int, chef_user_id: int | None, date: str, slot: str,
+             **extra: Any) -> Any:
     type_ = T(f"booking_{event}")
     data = {"booking_id": booking_id, "date": date, "slot": slot, **extra}
     user_title, chef_title = BOOKING_TITLES[event]
@@ -29,27 +31,27 @@ def _booking(event: str, booking_id: int, user_id: int, chef_user_id: int | None
     items = [(user_id, {**content, "title": user_title})]
     if chef_user_id is not None and chef_user_id != user_id:
         items.append((chef_user_id, {**content, "title": chef_title}))
-    notify_each(items)  # both parties in one write transaction
+    return stage_each(conn, items)  # both parties, in the booking's own write transaction
 
 
-def on_booking_created(**event: Any) -> None:
+def stage_booking_created(conn: Any, **event: Any) -> Any:
     """A user booked a chef: both parties."""
-    _booking("created", **event)
+    return _booking("created", conn, **event)
 
 
-def on_booking_confirmed(**event: Any) -> None:
+def stage_booking_confirmed(conn: Any, **event: Any) -> Any:
     """The chef confirmed: both parties."""
-    _booking("confirmed", **event)
+    return _booking("confirmed", conn, **event)
 
 
-def on_booking_cancelled(**event: Any) -> None:
+def stage_booking_cancelled(conn: Any, **event: Any) -> Any:
     """Either party (or an admin) cancelled: both parties."""
-    _booking("cancelled", **event)
+    return _booking("cancelled", conn, **event)
 
 
-def on_booking_completed(**event: Any) -> None:
+def stage_booking_completed(conn: Any, **event: Any) -> Any:
     """The chef completed: both parties."""
-    _booking("completed", **event)
+    return _booking("completed", conn, **event)
 
 
 def on_review_created(review_id: int, booking_id: int, chef_user_id: int, rating: int, **_: Any) -> None:
@@ -91,4 +93,4 @@ def on_admin_alert(title: str, body: str = "", data: dict[str, Any] | None = Non
                                             "data": data or {}})
 
 
-HOOKS = {name: fn for name, fn in globals().items() if name.startswith("on_")}
+HOOKS = {name: fn for name, fn in globals().items() if name.startswith(("on_", "stage_"))}

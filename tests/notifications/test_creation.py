@@ -139,3 +139,52 @@ def test_with_smtp_host_the_notification_is_emailed(database_url, tmp_path, db, 
         db.session.rollback()
         with app.app_context():
             app_db.engine.dispose()
+
+
+def test_a_bookings_notifications_commit_in_its_own_write_transaction(client, db, chef, make_user):
+    """One commit per booking: the notification rows are written on the booking's connection (staged)."""
+    from sqlalchemy import event
+
+    chef_user, _ = chef
+    _, headers = make_user()
+    transactions: list[list[str]] = [[]]
+
+    def statement(conn, cursor, sql, *_):
+        transactions[-1].append(" ".join(sql.split()[:3]).replace('"', "").upper())
+
+    def commit(conn):
+        transactions.append([])
+
+    event.listen(db.engine, "before_cursor_execute", statement)
+    event.listen(db.engine, "commit", commit)
+    try:
+        assert book(client, headers, chef_user["chef_id"]).status_code == 201
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+        event.remove(db.engine, "commit", commit)
+    writes = [t for t in transactions if any(s.startswith("INSERT INTO") for s in t)]
+    assert len(writes) == 1, transactions  # the booking and both notifications: one transaction, one commit
+    assert "INSERT INTO BOOKINGS" in writes[0] and "INSERT INTO NOTIFICATIONS" in writes[0]
+    assert types(mine(client, headers)) == ["booking_created"]
+
+
+def test_a_failing_stage_hook_is_undone_to_its_savepoint_and_the_booking_stands(client, db, chef, make_user,
+                                                                                monkeypatch):
+    """The hook stores its rows, then fails: its rows go (SAVEPOINT), the booking is committed, a 201."""
+    from backend.notifications import delivery, subscribers
+
+    def stored_then_broken(conn, items):
+        delivery.insert_on(conn, items)
+        raise RuntimeError("notification store down after its insert")
+
+    chef_user, chef_headers = chef
+    _, headers = make_user()
+    monkeypatch.setattr(subscribers, "stage_each", stored_then_broken)  # failure injection
+    created = book(client, headers, chef_user["chef_id"])
+    assert created.status_code == 201
+    booking_id = created.get_json()["id"]
+    assert client.get(f"{BOOKINGS}/{booking_id}", headers=headers).status_code == 200  # committed
+    assert db.session.execute(select(func.count()).select_from(Notification)).scalar_one() == 0
+    monkeypatch.undo()
+    assert client.post(f"{BOOKINGS}/{booking_id}/confirm", headers=chef_headers).status_code == 200
+    assert types(mine(client, headers)) == ["booking_confirmed"]  # the next event is stored again

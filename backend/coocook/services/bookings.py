@@ -27,7 +27,7 @@ from sqlalchemy.orm import aliased
 from backend.auth.models import User
 from backend.caching import invalidate
 from backend.common.actor import Actor, Role
-from backend.common.events import publish
+from backend.common.events import stage
 from backend.common.models import utcnow
 from backend.common.pagination import cursor_id, decode_cursor, encode_cursor, envelope
 from backend.coocook.models import Booking, BookingStatus, Chef
@@ -118,14 +118,16 @@ def create_booking(actor: Actor, chef_id: int, date: dt.date, slot: str, guests:
                 "updated_at": now}).scalar_one()
             # Only chef_id: Core treats any other key that names a column as one more SET value.
             conn.execute(statements.count_booking(), {"chef_id": chef_id})
+            # Last in the transaction: the parties' notifications commit with the booking (one commit).
+            event = stage(conn, "booking_created", booking_id=booking_id, user_id=actor.id,
+                          chef_user_id=chef.user_id, date=date.isoformat(), slot=str(slot))
     except IntegrityError as exc:
         if _is_live_slot_clash(exc):
             raise Conflict("this chef already has a booking for that date and slot",
                            {"chef_id": chef_id, "date": date.isoformat(), "slot": slot}, code="slot_taken") from None
         raise
     invalidate(CHEF_ROWS, f"chef:{chef_id}")  # the guard first (caching.view.cached_response)
-    publish("booking_created", booking_id=booking_id, user_id=actor.id, chef_user_id=chef.user_id,
-            date=date.isoformat(), slot=str(slot))
+    event.publish()
     return {"id": booking_id, "chef_id": chef_id, "chef_name": chef.name, "user_id": actor.id,
             "user_name": actor.name, "date": date.isoformat(), "slot": slot, "guests": guests,
             "status": PENDING, "price": chef.price_per_session, "created_at": now, "updated_at": now}
@@ -188,8 +190,9 @@ def transition(actor: Actor, booking_id: int, action: str) -> dict:
         if new_status == CANCELLED:
             session.execute(update(Chef).where(Chef.id == row.chef_id)
                             .values(booking_count=Chef.booking_count - 1))
+        event = stage(session.connection(), f"booking_{new_status}", booking_id=booking_id, user_id=row.user_id,
+                      chef_user_id=row.chef_user_id, date=row.date.isoformat(), slot=str(row.slot), by=actor.id)
     if new_status == CANCELLED:
         invalidate(CHEF_ROWS, f"chef:{row.chef_id}")
-    publish(f"booking_{new_status}", booking_id=booking_id, user_id=row.user_id, chef_user_id=row.chef_user_id,
-            date=row.date.isoformat(), slot=str(row.slot), by=actor.id)
+    event.publish()
     return get_booking(actor, booking_id)

@@ -69,10 +69,11 @@ def cursor_int(value: Any) -> int:
 
 def campaign_item(row: Any) -> dict:
     """A campaign row (LIST_COLUMNS first) as the list shows it."""
-    return {"id": row.id, "title": row.title, "brand": row.brand, "product": row.product, "reward": row.reward,
-            "slots": row.slots, "approved_count": row.approved_count, "deadline": row.deadline,
-            "status": row.status, "created_at": row.created_at, "image_asset_id": row.image_asset_id,
-            "image_url": asset_urls(row.image_asset_id)["url"]}
+    # By position, as chef_item: ~2x cheaper than 11 lookups by name on each of a page's rows.
+    id_, title, brand, product, reward, slots, approved, deadline, status, created_at, image = row[:11]
+    return {"id": id_, "title": title, "brand": brand, "product": product, "reward": reward, "slots": slots,
+            "approved_count": approved, "deadline": deadline, "status": status, "created_at": created_at,
+            "image_asset_id": image, "image_url": asset_urls(image)["url"] if image is not None else None}
 
 
 def detail_item(row: Any) -> dict:

@@ -1,10 +1,9 @@
 """Which domain events make whose dashboard stale: the `on_<event>` hooks the dashboard declares.
 
 Publishers call these after their commit (backend/common/events.py), so a bump never precedes the
-write it is about. Notifications are counted on the dashboard, and they are created by the
-notifications domain's own hooks of the same events (which run after this domain's, in domain
-order), so new and read notifications have events of their own (`notifications_stored`,
-`notifications_read`), published by that domain once its rows are committed.
+write it is about. Notifications are counted on the dashboard; the notifications domain creates
+them (for bookings, staged in the booking's own transaction) and announces them with events of
+their own (`notifications_stored`, `notifications_read`) once its rows are committed.
 """
 
 from __future__ import annotations

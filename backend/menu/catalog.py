@@ -15,10 +15,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal, select, union_all
 
 from backend.caching import response_cache
-from backend.menu.models import LANGS, CanonicalMenu, MenuModifier, ModifierPosition
+from backend.menu.models import LANGS, CanonicalMenu, MenuAlias, MenuModifier, ModifierPosition
 
 CATALOG = "menu:catalog"  # generation namespace of everything identify answers from
 MAX_PREFIXES, MAX_SUFFIXES = 3, 2
@@ -26,7 +26,14 @@ DISH_COLUMNS = (CanonicalMenu.id, CanonicalMenu.name_ko, CanonicalMenu.romanizat
                 CanonicalMenu.spice_level, CanonicalMenu.allergens,
                 *[getattr(CanonicalMenu, f"{kind}_{lang}") for kind in ("name", "short", "long") for lang in LANGS])
 # Built once: constructing a 15-column select costs more than running it (~0.3 ms a request, profiled).
-EXACT = select(*DISH_COLUMNS).where(CanonicalMenu.name_ko == bindparam("key"))
+# The exact stage is one statement: the dish of that name, else the dish a reviewed alias of that
+# name points to (`via_alias` 1; the dish's own name wins should both exist). Two unique-index probes.
+_OWN = select(*DISH_COLUMNS, literal(0).label("via_alias")).where(CanonicalMenu.name_ko == bindparam("key"))
+_ALIASED = (select(*DISH_COLUMNS, literal(1).label("via_alias"))
+            .join(MenuAlias, MenuAlias.canonical_menu_id == CanonicalMenu.id)
+            .where(MenuAlias.name_key == bindparam("key")))
+_EITHER = union_all(_OWN, _ALIASED).subquery()
+EXACT = select(_EITHER).order_by(_EITHER.c.via_alias).limit(1)
 BASES = select(*DISH_COLUMNS).where(CanonicalMenu.name_ko.in_(bindparam("keys", expanding=True)))
 
 
@@ -98,10 +105,10 @@ class _Modifiers:
 _MODIFIERS = _Modifiers()
 
 
-def exact(conn: Any, key: str) -> dict[str, Any] | None:
-    """The dish named exactly `key`, else None (one statement on the unique index)."""
+def exact(conn: Any, key: str) -> tuple[dict[str, Any], bool] | None:
+    """(the dish named `key` or aliased by it, whether through an alias), else None (one statement)."""
     row = conn.execute(EXACT, {"key": key}).first()
-    return dish_view(row) if row is not None else None
+    return (dish_view(row), bool(row.via_alias)) if row is not None else None
 
 
 def decompositions(key: str, prefixes: list[Modifier], suffixes: list[Modifier]) -> dict[str, tuple]:

@@ -2,7 +2,8 @@
 
 Stages, cheapest first, each answering `match` = exact | modifier | ai | none:
 1. the result cache (per normalised name, under the catalog generation);
-2. `canonical_menus.name_ko` = the key (one indexed statement);
+2. `canonical_menus.name_ko` = the key, or a reviewed alias of it (`menu_aliases`, recorded by
+   approving a shop scan with a link; `reason: "alias"`), in one statement;
 3. modifiers + a known base dish (one more statement), composed names and explanations;
 4. an AI answer already stored in `menu_discoveries` (one more statement);
 5. without an LLM configured: `none` with reason `ai_unavailable` (never a 500);
@@ -76,9 +77,10 @@ def known(key: str, generation: tuple[int, ...] | None) -> dict[str, Any] | None
     One pooled connection for all three, released before any provider call.
     """
     with read_connection(db.engine) as conn:
-        dish = catalog.exact(conn, key)
-        if dish is not None:
-            return _answer(MatchType.EXACT, dish)
+        found = catalog.exact(conn, key)
+        if found is not None:
+            dish, via_alias = found
+            return _answer(MatchType.EXACT, dish, reason="alias" if via_alias else None)
         composed = catalog.by_modifiers(conn, key, generation, id(current_app._get_current_object()))
         if composed is not None:
             return _answer(MatchType.MODIFIER, composed["dish"], base=composed["base"],

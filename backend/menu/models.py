@@ -130,6 +130,25 @@ class CanonicalMenu(db.Model):
     )
 
 
+class MenuAlias(db.Model):
+    """Another spelling of a canonical dish, recorded when an admin approves a shop scan by linking it.
+
+    Approving the scan "김치찌게" with the dish 김치찌개 makes the next identify of 김치찌게 an exact
+    match of 김치찌개 (`reason: "alias"`), not a paid AI call. Keyed like `canonical_menus.name_ko`
+    (the normalised name); never the name of a canonical dish itself.
+    """
+
+    __tablename__ = "menu_aliases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_key: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    canonical_menu_id: Mapped[int] = mapped_column(ForeignKey("canonical_menus.id", ondelete="CASCADE"),
+                                                   nullable=False)
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+    __table_args__ = (Index("ix_menu_aliases_canonical_menu_id", "canonical_menu_id"),)  # the FK's cascade
+
+
 class MenuModifier(db.Model):
     """A prefix or suffix that changes a base dish (왕 king-size, 치즈 cheese, 곱빼기 double portion)."""
 

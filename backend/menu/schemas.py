@@ -79,7 +79,8 @@ class IdentifyOut(BaseModel):
     query: str
     name_key: str
     match: Literal["exact", "modifier", "ai", "none"]
-    reason: Literal["ai_unavailable", "not_a_dish", "ai_pending"] | None
+    # `alias`: an exact match through a reviewed spelling (an approved shop scan linked to the dish).
+    reason: Literal["ai_unavailable", "not_a_dish", "ai_pending", "alias"] | None
     dish: DishOut | None
     base: BaseRef | None
     modifiers: list[ModifierOut]

@@ -7,6 +7,10 @@
 - Approving links a canonical dish (the one given, else the one the submission matched) or creates
   one from the scan's normalised name (the fields given, else a stored AI answer for the name).
   A created dish bumps the catalog generation: every worker's identify cache sees it at once.
+- Linking a scan whose normalised name is not the dish's own records that name as an alias of the
+  dish (menu_aliases), so the next identify of the same spelling is an exact match (`reason:
+  "alias"`) instead of an AI call; it bumps the catalog generation too. A name that already is an
+  alias keeps its first dish (the first reviewer's link stands).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from backend.caching import invalidate
@@ -29,6 +35,7 @@ from backend.menu.models import (
     LANGS,
     CanonicalMenu,
     MatchType,
+    MenuAlias,
     MenuDiscovery,
     MenuSource,
     ScanLog,
@@ -157,12 +164,27 @@ def approve(reviewer: Actor, scan_id: int, canonical_menu_id: int | None, create
                 dish_id = scan.canonical_menu_id
             else:
                 dish_id, created = _create_dish(tx, key, create), True
+            aliased = not created and _alias(tx, key, dish_id)
             row = _review(tx, scan_id, ScanStatus.APPROVED, reviewer, note, canonical_menu_id=dish_id)
     except IntegrityError:
         raise Conflict("a canonical menu with this Korean name exists: approve with its canonical_menu_id",
                        code="menu_exists") from None
-    invalidate(STATS, *([catalog.CATALOG] if created else []))
+    invalidate(STATS, *([catalog.CATALOG] if created or aliased else []))
     return _scan(row)
+
+
+def _alias(tx: Any, key: str, dish_id: int) -> bool:
+    """Record `key` as another spelling of dish `dish_id` unless it is a dish's name or an alias already.
+
+    True when a row was added (identify answers change: the caller bumps the catalog generation).
+    """
+    if tx.execute(select(CanonicalMenu.id).where(CanonicalMenu.name_ko == key)).first() is not None:
+        return False
+    dialect_insert = pg_insert if tx.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # Two admins linking the same spelling at once (PostgreSQL): the first row stands, no 409.
+    added = tx.execute(dialect_insert(MenuAlias).values(name_key=key, canonical_menu_id=dish_id, created_at=utcnow())
+                       .on_conflict_do_nothing(index_elements=["name_key"]))
+    return added.rowcount == 1
 
 
 def _create_dish(tx: Any, key: str, fields: dict[str, Any] | None) -> int:

@@ -1,7 +1,8 @@
 """Notifications: stored per user, created from other domains' events, read over the API, streamed live.
 
 Other domains never import this package: they `backend.common.events.publish(...)` after their
-commit and the `on_<event>` hooks declared here (subscribers.py) turn events into notifications.
+commit (or `stage(...)` inside it, for bookings) and the `on_<event>` / `stage_<event>` hooks
+declared here (subscribers.py) turn events into notifications.
 The live stream is served by the event server (live.py, added through the `events_app` hook).
 See docs/operations.md "Notifications".
 """

@@ -93,4 +93,6 @@ def on_admin_alert(title: str, body: str = "", data: dict[str, Any] | None = Non
                                             "data": data or {}})
 
 
-HOOKS = {name: fn for name, fn in globals().items() if name.startswith(("on_", "stage_"))}
+# This module's own hooks only (not the imported `stage_each`, which would register as an event "each").
+HOOKS = {name: fn for name, fn in globals().items()
+         if name.startswith(("on_", "stage_")) and getattr(fn, "__module__", None) == __name__}

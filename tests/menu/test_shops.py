@@ -183,3 +183,54 @@ def test_approve_links_a_given_dish_and_reject_keeps_a_note(client, catalog, mak
     assert rejected["status"] == "rejected" and rejected["review_note"] == "not a dish"
     queue = client.get(f"{API}/admin/menu/scans?status=rejected", headers=admin).get_json()
     assert [s["id"] for s in queue["items"]] == [junk["id"]]
+
+
+def test_linking_a_misspelt_scan_makes_the_spelling_an_exact_match(client, catalog, make_user, db):
+    """Approve 김치찌게 linked to 김치찌개: identify of the typo is then exact (reason alias), cache included."""
+    from backend.menu.models import MenuAlias
+
+    _, owner = make_user("shop")
+    _, admin = make_user("admin")
+    shop = shop_of(client, owner)
+    before = identify(client, "김치찌게").get_json()
+    assert before["match"] == "none"  # no LLM configured: the typo is unknown
+    kimchi = identify(client, "김치찌개").get_json()["dish"]
+    typo = submit(client, owner, shop["id"], "김치 찌게").get_json()
+    url = f"{API}/admin/menu/scans/{typo['id']}/approve"
+    assert client.post(url, json={"canonical_menu_id": kimchi["id"]}, headers=admin).status_code == 200
+    after = identify(client, "김치찌게").get_json()
+    assert after["match"] == "exact" and after["reason"] == "alias" and after["dish"]["id"] == kimchi["id"]
+    assert after["name_key"] == "김치찌게" and after["dish"]["name_ko"] == "김치찌개"
+    assert identify(client, "김치찌개").get_json()["reason"] is None  # the dish's own name: no alias
+    # A second link of the same spelling to another dish keeps the first (no 409, no second row).
+    again = submit(client, owner, shop["id"], "김치찌게").get_json()
+    other = client.post(f"{API}/admin/menu/scans/{again['id']}/approve", json={"canonical_menu_id": 2},
+                        headers=admin)
+    assert other.status_code == 200
+    db.session.rollback()
+    aliases = db.session.execute(select(MenuAlias.name_key, MenuAlias.canonical_menu_id)).all()
+    assert [tuple(a) for a in aliases] == [("김치찌게", kimchi["id"])]
+
+
+def test_approving_a_scan_of_the_dishs_own_name_adds_no_alias(client, catalog, make_user, db):
+    from backend.menu.models import MenuAlias
+
+    _, owner = make_user("shop")
+    _, admin = make_user("admin")
+    shop = shop_of(client, owner)
+    scan = submit(client, owner, shop["id"], "김치 찌개").get_json()  # normalises to the dish's name
+    assert client.post(f"{API}/admin/menu/scans/{scan['id']}/approve", json={}, headers=admin).status_code == 200
+    db.session.rollback()
+    assert db.session.execute(select(MenuAlias.id)).first() is None
+
+
+def test_the_exact_stage_through_an_alias_is_still_one_statement(client, catalog, make_user, backend):
+    _, owner = make_user("shop")
+    _, admin = make_user("admin")
+    shop = shop_of(client, owner)
+    typo = submit(client, owner, shop["id"], "불고기덮밥").get_json()  # a modifier match of 불고기
+    assert client.post(f"{API}/admin/menu/scans/{typo['id']}/approve", json={"canonical_menu_id": 1},
+                       headers=admin).status_code == 200
+    first = identify(client, "불고기덮밥")
+    assert first.get_json()["match"] == "exact" and first.get_json()["reason"] == "alias"
+    assert statements(first) == 1 + (backend == "sqlite")  # one statement (+ BEGIN), like the dish's own name

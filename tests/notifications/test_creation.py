@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from backend.common.models import utcnow
 from backend.jobs.models import Job
 from backend.notifications.models import Notification
 from tests.notifications.conftest import BOOKINGS, NOTIFICATIONS, book, day, mine
@@ -141,12 +142,10 @@ def test_with_smtp_host_the_notification_is_emailed(database_url, tmp_path, db, 
             app_db.engine.dispose()
 
 
-def test_a_bookings_notifications_commit_in_its_own_write_transaction(client, db, chef, make_user):
-    """One commit per booking: the notification rows are written on the booking's connection (staged)."""
+def write_transactions(db, action) -> list[list[str]]:
+    """The statements of each committed transaction `action()` ran that wrote a row (verb and table)."""
     from sqlalchemy import event
 
-    chef_user, _ = chef
-    _, headers = make_user()
     transactions: list[list[str]] = [[]]
 
     def statement(conn, cursor, sql, *_):
@@ -158,14 +157,51 @@ def test_a_bookings_notifications_commit_in_its_own_write_transaction(client, db
     event.listen(db.engine, "before_cursor_execute", statement)
     event.listen(db.engine, "commit", commit)
     try:
-        assert book(client, headers, chef_user["chef_id"]).status_code == 201
+        action()
     finally:
         event.remove(db.engine, "before_cursor_execute", statement)
         event.remove(db.engine, "commit", commit)
-    writes = [t for t in transactions if any(s.startswith("INSERT INTO") for s in t)]
-    assert len(writes) == 1, transactions  # the booking and both notifications: one transaction, one commit
+    return [t for t in transactions if any(s.startswith(("INSERT INTO", "UPDATE")) for s in t)]
+
+
+def test_a_bookings_notifications_commit_in_its_own_write_transaction(client, db, chef, make_user):
+    """One commit per booking and per transition: the notification rows ride in it (staged)."""
+    chef_user, chef_headers = chef
+    _, headers = make_user()
+    created = []
+    writes = write_transactions(db, lambda: created.append(book(client, headers, chef_user["chef_id"])))
+    assert created[0].status_code == 201
+    assert len(writes) == 1, writes  # the booking and both notifications: one transaction, one commit
     assert "INSERT INTO BOOKINGS" in writes[0] and "INSERT INTO NOTIFICATIONS" in writes[0]
-    assert types(mine(client, headers)) == ["booking_created"]
+    booking_id = created[0].get_json()["id"]
+    confirmed = []
+    writes = write_transactions(db, lambda: confirmed.append(
+        client.post(f"{BOOKINGS}/{booking_id}/confirm", headers=chef_headers)))
+    assert confirmed[0].status_code == 200 and len(writes) == 1, writes
+    assert "UPDATE BOOKINGS SET" in writes[0] and "INSERT INTO NOTIFICATIONS" in writes[0]
+    for who in (headers, chef_headers):
+        assert types(mine(client, who)) == ["booking_confirmed", "booking_created"]
+
+
+def test_a_failing_statement_in_a_stage_hook_is_undone_and_the_booking_commits(client, db, chef, make_user,
+                                                                             monkeypatch):
+    """A database error inside the hook (PostgreSQL would abort the whole transaction without the savepoint)."""
+    from sqlalchemy import insert
+
+    from backend.notifications import subscribers
+
+    def violates_not_null(conn, items):
+        conn.execute(insert(Notification.__table__).values(user_id=items[0][0], type="booking_created", title=None,
+                                                           body="", data={}, created_at=utcnow()))
+
+    chef_user, _ = chef
+    _, headers = make_user()
+    monkeypatch.setattr(subscribers, "stage_each", violates_not_null)  # failure injection: a bad INSERT
+    created = book(client, headers, chef_user["chef_id"])
+    assert created.status_code == 201
+    assert client.get(f"{BOOKINGS}/{created.get_json()['id']}", headers=headers).status_code == 200
+    db.session.rollback()
+    assert db.session.execute(select(func.count()).select_from(Notification)).scalar_one() == 0
 
 
 def test_a_failing_stage_hook_is_undone_to_its_savepoint_and_the_booking_stands(client, db, chef, make_user,

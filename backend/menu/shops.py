@@ -7,10 +7,10 @@
 - Approving links a canonical dish (the one given, else the one the submission matched) or creates
   one from the scan's normalised name (the fields given, else a stored AI answer for the name).
   A created dish bumps the catalog generation: every worker's identify cache sees it at once.
-- Linking a scan whose normalised name is not the dish's own records that name as an alias of the
-  dish (menu_aliases), so the next identify of the same spelling is an exact match (`reason:
-  "alias"`) instead of an AI call; it bumps the catalog generation too. A name that already is an
-  alias keeps its first dish (the first reviewer's link stands).
+- Linking a scan that no stage matched (`canonical_menu_id` given, match `none`: a misspelling)
+  records its normalised name as an alias of the dish (menu_aliases), so the next identify of the
+  same spelling is an exact match (`reason: "alias"`) instead of an AI call; it bumps the catalog
+  generation too. A name that already is an alias keeps its first dish (the first link stands).
 """
 
 from __future__ import annotations
@@ -164,7 +164,10 @@ def approve(reviewer: Actor, scan_id: int, canonical_menu_id: int | None, create
                 dish_id = scan.canonical_menu_id
             else:
                 dish_id, created = _create_dish(tx, key, create), True
-            aliased = not created and _alias(tx, key, dish_id)
+            # Only a spelling no stage understood becomes an alias: a modifier match (치즈떡볶이 on
+            # 떡볶이) is already understood, and aliasing it would drop its composition.
+            aliased = (canonical_menu_id is not None and scan.match_type == MatchType.NONE
+                       and _alias(tx, key, dish_id))
             row = _review(tx, scan_id, ScanStatus.APPROVED, reviewer, note, canonical_menu_id=dish_id)
     except IntegrityError:
         raise Conflict("a canonical menu with this Korean name exists: approve with its canonical_menu_id",

@@ -228,9 +228,27 @@ def test_the_exact_stage_through_an_alias_is_still_one_statement(client, catalog
     _, owner = make_user("shop")
     _, admin = make_user("admin")
     shop = shop_of(client, owner)
-    typo = submit(client, owner, shop["id"], "불고기덮밥").get_json()  # a modifier match of 불고기
+    typo = submit(client, owner, shop["id"], "된장찌게").get_json()
+    assert typo["match_type"] == "none"
     assert client.post(f"{API}/admin/menu/scans/{typo['id']}/approve", json={"canonical_menu_id": 1},
                        headers=admin).status_code == 200
-    first = identify(client, "불고기덮밥")
+    first = identify(client, "된장찌게")
     assert first.get_json()["match"] == "exact" and first.get_json()["reason"] == "alias"
     assert statements(first) == 1 + (backend == "sqlite")  # one statement (+ BEGIN), like the dish's own name
+
+
+def test_a_modifier_matched_scan_never_becomes_an_alias(client, catalog, make_user, db):
+    """Linking 치즈떡볶이 (matched on 떡볶이 by modifiers) keeps identify composing it."""
+    from backend.menu.models import MenuAlias
+
+    _, owner = make_user("shop")
+    _, admin = make_user("admin")
+    shop = shop_of(client, owner)
+    for body in ({}, None):
+        scan = submit(client, owner, shop["id"], "치즈떡볶이").get_json()
+        assert scan["match_type"] == "modifier"
+        link = {} if body is not None else {"canonical_menu_id": scan["canonical_menu_id"]}
+        assert client.post(f"{API}/admin/menu/scans/{scan['id']}/approve", json=link, headers=admin).status_code == 200
+    db.session.rollback()
+    assert db.session.execute(select(MenuAlias.id)).first() is None
+    assert identify(client, "치즈떡볶이").get_json()["match"] == "modifier"
